@@ -1,0 +1,30 @@
+//! The catalog's schema, one dated migration per file. Every migration runs
+//! unchanged on SQLite and PostgreSQL; only portable column types are used.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_access;
+mod m20261121_000002_create_projects;
+mod m20261121_000003_create_datasets;
+mod m20261121_000004_create_parameters;
+mod m20261121_000005_create_jobs;
+mod m20261121_000006_create_publications;
+mod m20261121_000007_create_events;
+mod util;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_create_access::Migration),
+            Box::new(m20261121_000002_create_projects::Migration),
+            Box::new(m20261121_000003_create_datasets::Migration),
+            Box::new(m20261121_000004_create_parameters::Migration),
+            Box::new(m20261121_000005_create_jobs::Migration),
+            Box::new(m20261121_000006_create_publications::Migration),
+            Box::new(m20261121_000007_create_events::Migration),
+        ]
+    }
+}

@@ -1,0 +1,20 @@
+//! sea-orm models, one per table; the first of the three type layers
+//! (model → domain record → GraphQL object). Nothing outside the catalog sees them.
+
+pub mod api_token;
+pub mod datafile;
+pub mod dataset;
+pub mod dataset_link;
+pub mod event;
+pub mod frame;
+pub mod frame_set;
+pub mod instrument;
+pub mod job;
+pub mod membership;
+pub mod parameter;
+pub mod parameter_type;
+pub mod project;
+pub mod publication;
+pub mod sample;
+pub mod user;
+pub mod workspace;

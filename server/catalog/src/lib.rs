@@ -1,0 +1,92 @@
+//! strata's catalog: what is known about projects, datasets, their files,
+//! frames, parameters and lineage, and who may see and change it.
+//!
+//! Every read takes a [`Scope`], and the scope alone decides what is visible
+//! (`scope.rs`): no caller filters records by hand. Every write runs in one
+//! transaction together with its entry in the append-only event log.
+
+mod auth;
+mod convert;
+mod cursor;
+mod datafiles;
+mod datasets;
+pub mod entity;
+mod error;
+mod events;
+mod instruments;
+mod lineage;
+mod loaders;
+mod parameters;
+mod projects;
+mod scope;
+mod search;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use strata_migration::MigratorTrait;
+use strata_migration::Migrator;
+
+pub use auth::{NewToken, TokenSecret};
+pub use cursor::Cursor;
+pub use datafiles::NewDatafile;
+pub use datasets::{NewDataset, NewLink};
+pub use error::CatalogError;
+pub use lineage::{Lineage, LineageEdge};
+pub use parameters::{NewParameter, ParameterDefinition};
+pub use projects::NewProject;
+pub use scope::Scope;
+pub use search::{
+    DatasetFilter, DatasetOrder, OrderDirection, OrderField, Page, PageRequest,
+    ParameterCondition, ParameterOp,
+};
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// The catalog: a database connection and where project directories live.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    db: DatabaseConnection,
+    projects_root: PathBuf,
+    /// Parameter type ids by name, fixed once the definitions are synced at open.
+    parameter_ids: Arc<BTreeMap<String, i32>>,
+}
+
+impl Catalog {
+    /// Connects, runs pending migrations and syncs the parameter definitions.
+    pub async fn open(database_url: &str, projects_root: PathBuf) -> Result<Self> {
+        let mut options = ConnectOptions::new(database_url);
+        options
+            .sqlx_logging(false)
+            .max_connections(if database_url.starts_with("sqlite") { 8 } else { 32 })
+            .acquire_timeout(Duration::from_secs(30))
+            .map_sqlx_sqlite_opts(|o| {
+                // WAL lets readers run beside the one writer; the busy timeout makes
+                // concurrent writers wait for each other instead of failing.
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(30))
+                    .foreign_keys(true)
+                    .create_if_missing(true)
+            });
+        let db = Database::connect(options).await?;
+        Migrator::up(&db, None).await?;
+        let parameter_ids = Arc::new(parameters::sync_definitions(&db).await?);
+        Ok(Self { db, projects_root, parameter_ids })
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn projects_root(&self) -> &std::path::Path {
+        &self.projects_root
+    }
+
+    /// Checks that the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.db.ping().await?)
+    }
+}

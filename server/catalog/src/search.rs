@@ -1,0 +1,318 @@
+//! Dataset search: the filter of imagingDB's query tool and more, conditions on
+//! typed parameter values, keyset pagination and counts. The caller's scope is
+//! applied to every query built here.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Value,
+};
+use strata_domain::records::{self, ParameterValue};
+use strata_domain::{DatasetKind, Technique, ValueType};
+
+use crate::entity::{dataset, parameter, project};
+use crate::parameters::definition;
+use crate::{convert, Catalog, CatalogError, Cursor, Result, Scope};
+
+pub const DEFAULT_PAGE: u64 = 50;
+pub const MAX_PAGE: u64 = 500;
+
+#[derive(Debug, Clone, Default)]
+pub struct DatasetFilter {
+    /// Project code, exactly.
+    pub project: Option<String>,
+    /// Substring of the instrument (microscope, beamline) name, any case.
+    pub instrument: Option<String>,
+    /// Acquired at or after.
+    pub acquired_from: Option<DateTime<Utc>>,
+    /// Acquired at or before.
+    pub acquired_until: Option<DateTime<Utc>>,
+    /// Substring of the description, any case.
+    pub description: Option<String>,
+    pub kind: Option<DatasetKind>,
+    pub technique: Option<Technique>,
+    /// Sample name, exactly.
+    pub sample: Option<String>,
+    /// All must hold.
+    pub parameters: Vec<ParameterCondition>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParameterCondition {
+    pub name: String,
+    pub op: ParameterOp,
+}
+
+#[derive(Debug, Clone)]
+pub enum ParameterOp {
+    Eq(ParameterValue),
+    Lt(f64),
+    Lte(f64),
+    Gt(f64),
+    Gte(f64),
+    /// Inclusive at both ends.
+    Between(f64, f64),
+    /// Substring, any case; for string parameters.
+    Contains(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderField {
+    #[default]
+    AcquiredAt,
+    Identifier,
+    CreatedAt,
+    SizeBytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDirection {
+    Asc,
+    #[default]
+    Desc,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DatasetOrder {
+    pub field: OrderField,
+    pub direction: OrderDirection,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub first: Option<u64>,
+    pub after: Option<String>,
+    pub last: Option<u64>,
+    pub before: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<(Cursor, T)>,
+    pub has_previous: bool,
+    pub has_next: bool,
+}
+
+impl OrderField {
+    fn column(self) -> dataset::Column {
+        match self {
+            OrderField::AcquiredAt => dataset::Column::AcquiredAt,
+            OrderField::Identifier => dataset::Column::Identifier,
+            OrderField::CreatedAt => dataset::Column::CreatedAt,
+            OrderField::SizeBytes => dataset::Column::SizeBytes,
+        }
+    }
+
+    fn key_of(self, row: &dataset::Model) -> serde_json::Value {
+        match self {
+            OrderField::AcquiredAt => row.acquired_at.to_rfc3339().into(),
+            OrderField::Identifier => row.identifier.clone().into(),
+            OrderField::CreatedAt => row.created_at.to_rfc3339().into(),
+            OrderField::SizeBytes => row.size_bytes.into(),
+        }
+    }
+
+    fn key_value(self, field: &str, key: &serde_json::Value) -> Result<Value> {
+        let bad = || CatalogError::invalid(field, "is not a cursor for this ordering");
+        Ok(match self {
+            OrderField::AcquiredAt | OrderField::CreatedAt => {
+                let at: DateTime<Utc> = key.as_str().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+                at.into()
+            }
+            OrderField::Identifier => key.as_str().ok_or_else(bad)?.to_owned().into(),
+            OrderField::SizeBytes => key.as_i64().ok_or_else(bad)?.into(),
+        })
+    }
+}
+
+/// `LOWER(column) LIKE %needle%`, with the needle's wildcards taken literally.
+fn contains(column: impl sea_orm::sea_query::IntoColumnRef, needle: &str) -> Expr {
+    let escaped: String = needle
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
+impl Catalog {
+    /// The condition a filter puts on `dataset` rows, the caller's scope included.
+    async fn filter_condition(&self, scope: &Scope, filter: &DatasetFilter) -> Result<Condition> {
+        let mut all = Condition::all();
+        if let Some(visible) = scope.datasets() {
+            all = all.add(visible);
+        }
+        if let Some(code) = &filter.project {
+            // An unknown code matches nothing, like a code the caller may not see:
+            // a filter must not tell private projects from missing ones.
+            let id = project::Entity::find()
+                .filter(project::Column::Code.eq(code.as_str()))
+                .select_only()
+                .column(project::Column::Id)
+                .into_tuple::<i32>()
+                .one(&self.db)
+                .await?;
+            all = all.add(dataset::Column::ProjectId.eq(id.unwrap_or(-1)));
+        }
+        if let Some(s) = &filter.instrument {
+            all = all.add(contains((dataset::Entity, dataset::Column::InstrumentName), s));
+        }
+        if let Some(s) = &filter.description {
+            all = all.add(contains((dataset::Entity, dataset::Column::Description), s));
+        }
+        if let Some(at) = filter.acquired_from {
+            all = all.add(dataset::Column::AcquiredAt.gte(at));
+        }
+        if let Some(at) = filter.acquired_until {
+            all = all.add(dataset::Column::AcquiredAt.lte(at));
+        }
+        if let (Some(from), Some(until)) = (filter.acquired_from, filter.acquired_until) {
+            if from > until {
+                return Err(CatalogError::invalid("acquiredUntil", "must not be before acquiredFrom"));
+            }
+        }
+        if let Some(kind) = filter.kind {
+            all = all.add(dataset::Column::Kind.eq(kind.as_str()));
+        }
+        if let Some(technique) = filter.technique {
+            all = all.add(dataset::Column::Technique.eq(technique.as_str()));
+        }
+        if let Some(sample) = &filter.sample {
+            all = all.add(dataset::Column::SampleName.eq(sample.as_str()));
+        }
+        for (i, condition) in filter.parameters.iter().enumerate() {
+            all = all.add(self.parameter_condition(&format!("parameters[{i}]"), condition)?);
+        }
+        Ok(all)
+    }
+
+    /// `EXISTS (SELECT 1 FROM parameter WHERE dataset_id = dataset.id AND type = … AND value …)`:
+    /// served by the (dataset_id, parameter_type_id) index when the dataset
+    /// side drives the search, by (parameter_type_id, value) when it does not.
+    fn parameter_condition(&self, field: &str, condition: &ParameterCondition) -> Result<Condition> {
+        let def = definition(&format!("{field}.name"), &condition.name)?;
+        let type_id = *self
+            .parameter_ids
+            .get(&def.name)
+            .ok_or_else(|| CatalogError::invalid(format!("{field}.name"), "has no parameter type row"))?;
+        let number = (parameter::Entity, parameter::Column::ValueNumber);
+        let text = (parameter::Entity, parameter::Column::ValueText);
+        let numeric = matches!(def.value_type, ValueType::Number | ValueType::Integer);
+        let refuse = |op: &str| {
+            CatalogError::invalid(format!("{field}.{op}"), format!("{} is {}; {op} does not apply", def.name, def.value_type))
+        };
+        let value_condition: Expr = match &condition.op {
+            ParameterOp::Eq(v) => match (v, def.value_type) {
+                (ParameterValue::Integer(n), ValueType::Number | ValueType::Integer) => Expr::col(number).eq(*n as f64),
+                (ParameterValue::Number(n), ValueType::Number | ValueType::Integer) => Expr::col(number).eq(*n),
+                (ParameterValue::Bool(b), ValueType::Boolean) => Expr::col(number).eq(f64::from(u8::from(*b))),
+                (ParameterValue::Text(s), ValueType::String) => Expr::col(text).eq(s.as_str()),
+                (v, t) => {
+                    return Err(CatalogError::invalid(
+                        format!("{field}.eq"),
+                        format!("{} takes {t} values; got {} ({v})", def.name, v.describe()),
+                    ));
+                }
+            },
+            ParameterOp::Lt(v) if numeric => Expr::col(number).lt(*v),
+            ParameterOp::Lte(v) if numeric => Expr::col(number).lte(*v),
+            ParameterOp::Gt(v) if numeric => Expr::col(number).gt(*v),
+            ParameterOp::Gte(v) if numeric => Expr::col(number).gte(*v),
+            ParameterOp::Between(lo, hi) if numeric => {
+                if lo > hi {
+                    return Err(CatalogError::invalid(format!("{field}.between"), format!("the lower bound {lo} is above the upper bound {hi}")));
+                }
+                Expr::col(number).between(*lo, *hi)
+            }
+            ParameterOp::Contains(s) if def.value_type == ValueType::String => contains(text, s),
+            ParameterOp::Lt(_) => return Err(refuse("lt")),
+            ParameterOp::Lte(_) => return Err(refuse("lte")),
+            ParameterOp::Gt(_) => return Err(refuse("gt")),
+            ParameterOp::Gte(_) => return Err(refuse("gte")),
+            ParameterOp::Between(..) => return Err(refuse("between")),
+            ParameterOp::Contains(_) => return Err(refuse("contains")),
+        };
+        let exists = Query::select()
+            .expr(Expr::val(1))
+            .from(parameter::Entity)
+            .and_where(Expr::col((parameter::Entity, parameter::Column::DatasetId)).equals((dataset::Entity, dataset::Column::Id)))
+            .and_where(Expr::col((parameter::Entity, parameter::Column::ParameterTypeId)).eq(type_id))
+            .and_where(value_condition)
+            .to_owned();
+        Ok(Condition::all().add(Expr::exists(exists)))
+    }
+
+    async fn filtered(&self, scope: &Scope, filter: &DatasetFilter) -> Result<Select<dataset::Entity>> {
+        Ok(dataset::Entity::find().filter(self.filter_condition(scope, filter).await?))
+    }
+
+    /// One page of the datasets matching `filter` that the caller may see.
+    pub async fn search_datasets(
+        &self,
+        scope: &Scope,
+        filter: &DatasetFilter,
+        order: DatasetOrder,
+        page: &PageRequest,
+    ) -> Result<Page<records::Dataset>> {
+        if page.first.is_some() && page.last.is_some() {
+            return Err(CatalogError::invalid("last", "give first or last, not both"));
+        }
+        let backward = page.last.is_some();
+        let size = page.first.or(page.last).unwrap_or(DEFAULT_PAGE);
+        if size > MAX_PAGE {
+            let arg = if backward { "last" } else { "first" };
+            return Err(CatalogError::invalid(arg, format!("must be at most {MAX_PAGE}; got {size}")));
+        }
+        let ascending = (order.direction == OrderDirection::Asc) != backward;
+        let column = order.field.column();
+        let mut query = self.filtered(scope, filter).await?;
+        // `after` seeks forward in the requested order, `before` backward.
+        for (arg, cursor, forward) in [("after", &page.after, true), ("before", &page.before, false)] {
+            if let Some(text) = cursor {
+                let cursor = Cursor::decode(arg, text)?;
+                let key = order.field.key_value(arg, &cursor.key)?;
+                let greater = forward == (order.direction == OrderDirection::Asc);
+                let seek = if greater {
+                    Condition::any()
+                        .add(column.gt(key.clone()))
+                        .add(Condition::all().add(column.eq(key)).add(dataset::Column::Id.gt(cursor.id)))
+                } else {
+                    Condition::any()
+                        .add(column.lt(key.clone()))
+                        .add(Condition::all().add(column.eq(key)).add(dataset::Column::Id.lt(cursor.id)))
+                };
+                query = query.filter(seek);
+            }
+        }
+        let direction = if ascending { Order::Asc } else { Order::Desc };
+        let mut rows = query
+            .order_by(column, direction.clone())
+            .order_by(dataset::Column::Id, direction)
+            .limit(size + 1)
+            .all(&self.db)
+            .await?;
+        let more = rows.len() as u64 > size;
+        rows.truncate(size as usize);
+        if backward {
+            rows.reverse();
+        }
+        let items = rows
+            .into_iter()
+            .map(|row| Ok((Cursor { key: order.field.key_of(&row), id: row.id }, convert::dataset(row)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(if backward {
+            Page { items, has_previous: more, has_next: page.before.is_some() }
+        } else {
+            Page { items, has_previous: page.after.is_some(), has_next: more }
+        })
+    }
+
+    /// How many datasets match `filter` among those the caller may see.
+    pub async fn count_datasets(&self, scope: &Scope, filter: &DatasetFilter) -> Result<u64> {
+        Ok(self.filtered(scope, filter).await?.count(&self.db).await?)
+    }
+}
