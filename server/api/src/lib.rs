@@ -1,1 +1,83 @@
+//! strata's HTTP layer: GraphQL at `/graphql` (GraphiQL on GET, served from
+//! strata itself), `/healthz`, and the middleware every request goes through.
+//! Only this crate knows poem and async-graphql.
 
+pub mod error;
+mod graphiql;
+pub mod graphql;
+mod request_id;
+
+use async_graphql_poem::{GraphQLRequest, GraphQLResponse};
+use poem::http::{header, StatusCode};
+use poem::middleware::SizeLimit;
+use poem::web::{Data, Json};
+use poem::{get, handler, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
+use strata_catalog::{Catalog, Scope};
+
+pub use graphql::{schema, sdl, StrataSchema};
+
+/// Everything the server's handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub catalog: Catalog,
+    pub schema: StrataSchema,
+}
+
+impl AppState {
+    pub fn new(catalog: Catalog) -> Self {
+        Self { catalog, schema: schema() }
+    }
+}
+
+/// The whole application, ready to be served.
+pub fn app(state: AppState) -> impl Endpoint {
+    Route::new()
+        .at(
+            "/graphql",
+            get(graphiql::page).post(graphql_endpoint.with(SizeLimit::new(graphql::MAX_BODY_BYTES))),
+        )
+        .nest("/graphiql", graphiql::assets())
+        .at("/healthz", get(healthz))
+        .data(state)
+        .with(request_id::RequestId)
+}
+
+/// The caller's scope from the `Authorization` header: anonymous without one.
+async fn scope_of(catalog: &Catalog, req: &Request) -> Result<Scope, strata_catalog::CatalogError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(Scope::anonymous());
+    };
+    let bearer = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| strata_catalog::CatalogError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into()))?;
+    catalog.authenticate(bearer).await
+}
+
+#[handler]
+async fn graphql_endpoint(state: Data<&AppState>, req: &Request, gql: GraphQLRequest) -> Response {
+    let scope = match scope_of(&state.catalog, req).await {
+        Ok(scope) => scope,
+        Err(err) => {
+            let code = error::code_of(&err);
+            let body = async_graphql::Response::from_errors(vec![error::graphql(err, None).into_server_error(Default::default())]);
+            return (code.status(), Json(body)).into_response();
+        }
+    };
+    let request = gql.0.data(graphql::RequestContext::new(state.catalog.clone(), scope));
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+#[handler]
+async fn healthz(state: Data<&AppState>) -> Response {
+    match state.catalog.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "catalog unreachable\n").into_response()
+        }
+    }
+}

@@ -93,3 +93,46 @@ impl Catalog {
         Ok((out, inc))
     }
 }
+
+impl Catalog {
+    /// Visible datasets by identifier.
+    pub async fn datasets_by_identifier(&self, scope: &Scope, identifiers: &[String]) -> Result<HashMap<String, records::Dataset>> {
+        let mut query = dataset::Entity::find().filter(dataset::Column::Identifier.is_in(identifiers.iter().cloned()));
+        if let Some(visible) = scope.datasets() {
+            query = query.filter(visible);
+        }
+        query
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| Ok((m.identifier.clone(), convert::dataset(m)?)))
+            .collect()
+    }
+
+    /// The caller, with their memberships; `None` for anonymous callers.
+    pub async fn me(&self, scope: &Scope) -> Result<Option<records::User>> {
+        let Some(user_id) = scope.user_id() else { return Ok(None) };
+        let user = crate::entity::user::Entity::find_by_id(user_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| corrupt("the caller's user is gone"))?;
+        let rows = crate::entity::membership::Entity::find()
+            .filter(crate::entity::membership::Column::UserId.eq(user_id))
+            .all(&self.db)
+            .await?;
+        let codes: HashMap<i32, String> = crate::entity::project::Entity::find()
+            .filter(crate::entity::project::Column::Id.is_in(rows.iter().map(|m| m.project_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.code))
+            .collect();
+        let mut memberships = rows
+            .into_iter()
+            .filter_map(|m| codes.get(&m.project_id).map(|c| (c.clone(), m.role)))
+            .map(|(c, r)| Ok((c.parse().map_err(corrupt)?, r.parse().map_err(corrupt)?)))
+            .collect::<Result<Vec<_>>>()?;
+        memberships.sort();
+        Ok(Some(records::User { name: user.name, is_admin: user.is_admin, memberships }))
+    }
+}

@@ -1,0 +1,52 @@
+//! The GraphQL schema: queries and mutations split by entity and merged, the
+//! per-request context (who is asking, and the DataLoaders), and the limits.
+
+mod context;
+mod dataset;
+mod filter;
+mod instrument;
+mod limits;
+mod lineage;
+mod loaders;
+mod me;
+mod parameter;
+mod project;
+mod scalars;
+mod vocabulary;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+pub use context::RequestContext;
+pub use limits::MAX_BODY_BYTES;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    dataset::DatasetQuery,
+    project::ProjectQuery,
+    instrument::InstrumentQuery,
+    parameter::ParameterQuery,
+    lineage::LineageQuery,
+    me::MeQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(dataset::DatasetMutation, project::ProjectMutation, instrument::InstrumentMutation);
+
+pub type StrataSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema with its limits. Per-request data (the caller's scope and the
+/// loaders) is added to each request, not here.
+pub fn schema() -> StrataSchema {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
+        .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
+        .limit_directives(limits::MAX_DIRECTIVES)
+        .extension(limits::AliasLimit)
+        .finish()
+}
+
+/// The SDL, as checked in at `schema/strata.graphql`.
+pub fn sdl() -> String {
+    schema().sdl()
+}

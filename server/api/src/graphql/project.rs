@@ -1,0 +1,142 @@
+//! Projects: the object, queries and the managers' mutations.
+
+use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use strata_catalog as catalog;
+use strata_domain::records;
+
+use super::context::request;
+use super::dataset::DatasetConnection;
+use super::filter::{DatasetFilter, DatasetOrder};
+use super::vocabulary::{ProjectState, Role};
+use crate::error::{bad_input, IntoGraphql};
+
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct Project {
+    /// Numeric uid within this instance; it changes when the project moves to another instance.
+    pub uid: i32,
+    /// Stable across instances.
+    pub uuid: String,
+    pub code: String,
+    pub title: String,
+    pub state: ProjectState,
+    pub embargo_end: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<records::Project> for Project {
+    fn from(p: records::Project) -> Self {
+        Self {
+            uid: p.uid,
+            uuid: p.uuid.to_string(),
+            code: p.code.to_string(),
+            title: p.title,
+            state: p.state.into(),
+            embargo_end: p.embargo_end,
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Member {
+    pub user: String,
+    pub role: Role,
+}
+
+#[ComplexObject]
+impl Project {
+    /// The project's members; listed to members and facility admins only.
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Member>> {
+        let r = request(ctx);
+        let members = r.catalog.members(&r.scope, self.uid).await.gql()?;
+        Ok(members.into_iter().map(|m| Member { user: m.user, role: m.role.into() }).collect())
+    }
+
+    /// The project's datasets that the caller may see (the `datasets` query, within this project).
+    #[graphql(complexity = "first.or(last).unwrap_or(50).min(500) as usize * child_complexity + 10")]
+    async fn datasets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] filter: DatasetFilter,
+        #[graphql(default)] order_by: DatasetOrder,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<DatasetConnection> {
+        let filter = DatasetFilter { project: Some(self.code.clone()), ..filter };
+        super::dataset::search(ctx, filter, order_by, first, after, last, before).await
+    }
+}
+
+#[derive(Default)]
+pub struct ProjectQuery;
+
+#[Object]
+impl ProjectQuery {
+    /// A project by code; null when it does not exist or is not visible to the caller.
+    async fn project(&self, ctx: &Context<'_>, code: String) -> async_graphql::Result<Option<Project>> {
+        let r = request(ctx);
+        match r.catalog.project(&r.scope, &code).await {
+            Ok(p) => Ok(Some(p.into())),
+            Err(catalog::CatalogError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e).gql(),
+        }
+    }
+
+    /// The projects visible to the caller, by code.
+    async fn projects(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Project>> {
+        let r = request(ctx);
+        Ok(r.catalog.projects(&r.scope).await.gql()?.into_iter().map(Into::into).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    /// Short code, the `<ID>` of the project's dataset identifiers (e.g. ML, MX2485).
+    pub code: String,
+    pub title: String,
+    /// Until when the project's data stays private.
+    pub embargo_end: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct AddMemberInput {
+    pub project: String,
+    pub user: String,
+    pub role: Role,
+}
+
+#[derive(Default)]
+pub struct ProjectMutation;
+
+#[Object]
+impl ProjectMutation {
+    /// Creates a project (facility admins).
+    async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> async_graphql::Result<Project> {
+        let r = request(ctx);
+        let new = catalog::NewProject {
+            code: input.code.parse().map_err(|e| bad_input("input.code", e))?,
+            title: input.title,
+            embargo_end: input.embargo_end,
+        };
+        Ok(r.catalog.create_project(&r.scope, new).await.gql_in("input")?.into())
+    }
+
+    /// Adds a member to a project, or changes their role (project managers).
+    async fn add_member(&self, ctx: &Context<'_>, input: AddMemberInput) -> async_graphql::Result<Member> {
+        let r = request(ctx);
+        let user = input.user.parse().map_err(|e| bad_input("input.user", e))?;
+        let m = r.catalog.add_member(&r.scope, &input.project, &user, input.role.into()).await.gql_in("input")?;
+        Ok(Member { user: m.user, role: m.role.into() })
+    }
+
+    /// Sets or lifts the embargo: the project's datasets become public at its end.
+    async fn set_embargo(&self, ctx: &Context<'_>, project: String, embargo_end: Option<DateTime<Utc>>) -> async_graphql::Result<Project> {
+        let r = request(ctx);
+        Ok(r.catalog.set_embargo(&r.scope, &project, embargo_end).await.gql()?.into())
+    }
+}
+
