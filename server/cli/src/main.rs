@@ -1,1 +1,34 @@
-fn main() {}
+//! `strata`: parses the command line and dispatches; everything else is in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use strata::cli::{Cli, Command};
+use strata::{commands, telemetry, Config};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref(), &cli.overrides()) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("strata: configuration: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config);
+    let result = match cli.command {
+        Command::Serve { .. } => commands::serve::run(&config).await,
+        Command::ExportSchema { out } => commands::export_schema::run(out.as_deref()),
+        Command::Token(cmd) => commands::token::run(&config, cmd).await,
+        Command::Instrument(cmd) => commands::instrument::run(&config, cmd).await,
+        Command::Query(args) => commands::query::run(&config, args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("strata: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

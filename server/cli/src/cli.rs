@@ -1,0 +1,141 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{LogFormat, Overrides};
+
+/// strata: the catalog and data server for imaging facilities.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about)]
+pub struct Cli {
+    /// Configuration file (default: ./strata.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Catalog database: sqlite://… or postgres://… (STRATA_DATABASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Data directory (STRATA_DATA_DIR; default ./strata-data).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Log format (STRATA_LOG_FORMAT).
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve GraphQL (and GraphiQL) at /graphql and /healthz.
+    Serve {
+        /// Address to listen on (STRATA_BIND; default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Print the GraphQL schema (SDL), or write it to a file.
+    ExportSchema {
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Create and revoke API tokens (needs direct access to the catalog).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Add instruments (needs direct access to the catalog).
+    #[command(subcommand)]
+    Instrument(InstrumentCommand),
+    /// Find datasets, like imagingDB's query_data.
+    Query(QueryArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user (created on first use); the secret is shown once.
+    Create {
+        #[arg(long)]
+        user: String,
+        /// Make the user a facility admin.
+        #[arg(long)]
+        admin: bool,
+        /// What the token is for.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Expire the token after this many days.
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: i32 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InstrumentCommand {
+    /// Add an instrument (a microscope or beamline).
+    Add {
+        name: String,
+        #[arg(long, default_value = "")]
+        facility: String,
+        /// cryo-em, cryo-et, mx, saxs or light-microscopy; repeat for several.
+        #[arg(long = "technique", required = true)]
+        techniques: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Ask this server instead of opening the local catalog (STRATA_SERVER).
+    #[arg(long, env = "STRATA_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// Bearer token for --server.
+    #[arg(long, env = "STRATA_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Project code, exactly.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Substring of the instrument or microscope name.
+    #[arg(long, visible_alias = "microscope")]
+    pub instrument: Option<String>,
+    /// Acquired on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    pub start_date: Option<String>,
+    /// Acquired on or before this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    pub end_date: Option<String>,
+    /// Substring of the description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// raw or processed.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// cryo-em, cryo-et, mx, saxs or light-microscopy.
+    #[arg(long)]
+    pub technique: Option<String>,
+    /// Sample name, exactly.
+    #[arg(long)]
+    pub sample: Option<String>,
+    /// A parameter condition: 'NAME>=V', '<=', '<', '>', '=', '~' (contains), or 'NAME=LO..HI'.
+    #[arg(long = "param", value_name = "CONDITION")]
+    pub params: Vec<String>,
+    /// At most this many datasets.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Cli {
+    pub fn overrides(&self) -> Overrides {
+        let bind = match &self.command {
+            Command::Serve { bind } => bind.clone(),
+            _ => None,
+        };
+        Overrides {
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            bind,
+            log_format: self.log_format,
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Configuration: built-in defaults, then `strata.toml` (or `--config FILE`),
+//! then `STRATA_*` environment variables, then command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`; SQLite under `data_dir` when unset.
+    pub database_url: Option<String>,
+    /// Where the catalog (SQLite), project directories and data live.
+    pub data_dir: PathBuf,
+    /// Address `strata serve` listens on.
+    pub bind: String,
+    pub log_format: LogFormat,
+    /// A tracing filter, e.g. `info` or `strata=debug,info`.
+    pub log_level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            data_dir: PathBuf::from("strata-data"),
+            bind: "127.0.0.1:8080".into(),
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+        }
+    }
+}
+
+/// Settings given as flags; only those given override the layers below.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    /// Loads the layers. A config file named explicitly must exist; the default
+    /// `strata.toml` is read only when present.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(figment::Error::from(format!("config file {} does not exist", path.display())));
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("strata.toml")),
+        }
+        figment
+            .merge(Env::prefixed("STRATA_").ignore(&["token", "server", "test_database_url"]))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+    }
+
+    /// The catalog's database: the configured URL, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("catalog.sqlite").display())
+        })
+    }
+
+    pub fn projects_root(&self) -> PathBuf {
+        self.data_dir.join("projects")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_override_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("strata.toml", "bind = \"0.0.0.0:9000\"\nlog_level = \"debug\"\ndata_dir = \"/srv/strata\"")?;
+            jail.set_env("STRATA_BIND", "127.0.0.1:7000");
+            let config = Config::load(None, &Overrides::default())?;
+            assert_eq!(config.bind, "127.0.0.1:7000", "environment beats the file");
+            assert_eq!(config.log_level, "debug", "the file beats the defaults");
+            assert_eq!(config.database_url(), "sqlite:///srv/strata/catalog.sqlite?mode=rwc");
+            let flags = Overrides { bind: Some("127.0.0.1:6000".into()), ..Default::default() };
+            assert_eq!(Config::load(None, &flags)?.bind, "127.0.0.1:6000", "flags beat everything");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_named_config_file_must_exist() {
+        let err = Config::load(Some(Path::new("/nonexistent/strata.toml")), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/strata.toml"), "{err}");
+    }
+}

@@ -1,0 +1,83 @@
+//! Builds the application from its configuration: opens the catalog (running
+//! migrations), binds the listener, and serves until told to stop.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::Server;
+use strata_api::{app, AppState};
+use strata_catalog::Catalog;
+
+use crate::Config;
+
+pub struct Application {
+    state: AppState,
+    acceptor: poem::listener::TcpAcceptor,
+    address: SocketAddr,
+}
+
+/// Opens the catalog the configuration names, creating the data directory.
+pub async fn open_catalog(config: &Config) -> anyhow::Result<Catalog> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    Catalog::open(&config.database_url(), config.projects_root())
+        .await
+        .with_context(|| "opening the catalog (check database_url / STRATA_DATABASE_URL)")
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let catalog = open_catalog(config).await?;
+        let acceptor = TcpListener::bind(config.bind.clone())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
+        let address = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .context("the listener has no address")?;
+        Ok(Self { state: AppState::new(catalog), acceptor, address })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.state.catalog
+    }
+
+    /// Serves until `shutdown` completes, then drains for up to 10 s.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app(self.state), shutdown, Some(Duration::from_secs(10)))
+            .await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (what `docker stop` sends).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}
