@@ -1,1 +1,10 @@
+//! End-to-end tests of the API through the real server over HTTP, each with a
+//! fresh database (SQLite, or PostgreSQL with STRATA_TEST_DATABASE_URL).
 
+mod access;
+mod bad_input;
+mod datasets;
+mod health;
+mod lineage;
+mod schema;
+mod search;

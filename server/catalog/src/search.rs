@@ -246,8 +246,10 @@ impl Catalog {
         Ok(Condition::all().add(Expr::exists(exists)))
     }
 
+    /// The filtered query; errors name the offending part as `filter.…`.
     async fn filtered(&self, scope: &Scope, filter: &DatasetFilter) -> Result<Select<dataset::Entity>> {
-        Ok(dataset::Entity::find().filter(self.filter_condition(scope, filter).await?))
+        let condition = self.filter_condition(scope, filter).await.map_err(|e| e.within("filter"))?;
+        Ok(dataset::Entity::find().filter(condition))
     }
 
     /// One page of the datasets matching `filter` that the caller may see.

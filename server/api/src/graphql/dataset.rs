@@ -159,7 +159,7 @@ pub struct DatasetConnectionFields {
 impl DatasetConnectionFields {
     /// How many datasets match, among those the caller may see. Counted only when asked for.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        request(ctx).catalog.count_datasets(&self.scope, &self.filter).await.gql_in("filter")
+        request(ctx).catalog.count_datasets(&self.scope, &self.filter).await.gql()
     }
 }
 
@@ -185,14 +185,14 @@ impl DatasetQuery {
     async fn datasets(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] filter: DatasetFilter,
-        #[graphql(default)] order_by: DatasetOrder,
+        filter: Option<DatasetFilter>,
+        order_by: Option<DatasetOrder>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<DatasetConnection> {
-        search(ctx, filter, order_by, first, after, last, before).await
+        search(ctx, filter.unwrap_or_default(), order_by.unwrap_or_default(), first, after, last, before).await
     }
 }
 
@@ -213,7 +213,7 @@ pub(crate) async fn search(
         n.map(|n| u64::try_from(n).map_err(|_| bad_input(arg, format!("must not be negative; got {n}")))).transpose()
     };
     let page = catalog::PageRequest { first: count("first", first)?, after, last: count("last", last)?, before };
-    let found = r.catalog.search_datasets(&r.scope, &catalog_filter, order_by.into(), &page).await.gql_in("filter")?;
+    let found = r.catalog.search_datasets(&r.scope, &catalog_filter, order_by.into(), &page).await.gql()?;
     let mut connection = Connection::with_additional_fields(
         found.has_previous,
         found.has_next,

@@ -59,15 +59,15 @@ impl Project {
     async fn datasets(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] filter: DatasetFilter,
-        #[graphql(default)] order_by: DatasetOrder,
+        filter: Option<DatasetFilter>,
+        order_by: Option<DatasetOrder>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<DatasetConnection> {
-        let filter = DatasetFilter { project: Some(self.code.clone()), ..filter };
-        super::dataset::search(ctx, filter, order_by, first, after, last, before).await
+        let filter = DatasetFilter { project: Some(self.code.clone()), ..filter.unwrap_or_default() };
+        super::dataset::search(ctx, filter, order_by.unwrap_or_default(), first, after, last, before).await
     }
 }
 
