@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 
 use sea_orm::{ConnectionTrait, Database};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use strata::{Application, Config};
 use strata_catalog::{Catalog, Scope};
 use tempfile::TempDir;
@@ -36,10 +36,17 @@ impl Drop for PostgresDatabase {
         let (url, name) = (self.server_url.clone(), self.name.clone());
         // Drop runs outside any runtime guarantee: use a small one of its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async {
                 if let Ok(db) = Database::connect(&url).await {
-                    let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    let _ = db
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
                 }
             });
         })
@@ -54,7 +61,10 @@ fn with_database(server_url: &str, name: &str) -> String {
         None => (server_url, String::new()),
     };
     let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[authority_end..].find('/').map(|i| i + authority_end).unwrap_or(base.len());
+    let path_start = base[authority_end..]
+        .find('/')
+        .map(|i| i + authority_end)
+        .unwrap_or(base.len());
     format!("{}/{name}{query}", &base[..path_start])
 }
 
@@ -64,19 +74,27 @@ impl TestApp {
         let postgres = match std::env::var(TEST_DATABASE_ENV) {
             Ok(server_url) if !server_url.is_empty() => {
                 let name = format!("strata_test_{}", uuid::Uuid::new_v4().simple());
-                let db = Database::connect(&server_url).await.expect("connecting to the test PostgreSQL server");
-                db.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("creating a test database");
+                let db = Database::connect(&server_url)
+                    .await
+                    .expect("connecting to the test PostgreSQL server");
+                db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("creating a test database");
                 Some(PostgresDatabase { server_url, name })
             }
             _ => None,
         };
         let config = Config {
-            database_url: postgres.as_ref().map(|p| with_database(&p.server_url, &p.name)),
+            database_url: postgres
+                .as_ref()
+                .map(|p| with_database(&p.server_url, &p.name)),
             data_dir: data_dir.path().to_path_buf(),
             bind: "127.0.0.1:0".into(),
             ..Config::default()
         };
-        let app = Application::build(&config).await.expect("building the application");
+        let app = Application::build(&config)
+            .await
+            .expect("building the application");
         let address = app.address();
         let catalog = app.catalog().clone();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -84,13 +102,27 @@ impl TestApp {
             let _ = stopped.await;
         }));
         let admin = catalog
-            .create_token(&Scope::system(), &"admin".parse().unwrap(), true, "tests", None)
+            .create_token(
+                &Scope::system(),
+                &"admin".parse().unwrap(),
+                true,
+                "tests",
+                None,
+            )
             .await
             .expect("admin token")
             .secret
             .expose()
             .to_owned();
-        TestApp { address, catalog, client: reqwest::Client::new(), admin, data_dir, postgres, stop: Some(stop) }
+        TestApp {
+            address,
+            catalog,
+            client: reqwest::Client::new(),
+            admin,
+            data_dir,
+            postgres,
+            stop: Some(stop),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -102,8 +134,16 @@ impl TestApp {
     }
 
     /// Posts a GraphQL request; returns the HTTP status and the JSON answer.
-    pub async fn graphql_status(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
-        let mut request = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+    pub async fn graphql_status(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -119,14 +159,23 @@ impl TestApp {
     /// A GraphQL request that must succeed; returns `data`.
     pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let answer = self.graphql(token, query, variables).await;
-        assert!(answer.get("errors").is_none(), "unexpected errors: {answer:#}");
+        assert!(
+            answer.get("errors").is_none(),
+            "unexpected errors: {answer:#}"
+        );
         answer["data"].clone()
     }
 
     /// A token for a (new) user who is not an admin.
     pub async fn user(&self, name: &str) -> String {
         self.catalog
-            .create_token(&Scope::system(), &name.parse().unwrap(), false, "tests", None)
+            .create_token(
+                &Scope::system(),
+                &name.parse().unwrap(),
+                false,
+                "tests",
+                None,
+            )
             .await
             .expect("user token")
             .secret
@@ -167,14 +216,19 @@ impl TestApp {
         if let (Some(map), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
             map.extend(extra.clone());
         }
-        self.ok(Some(&self.admin), REGISTER, json!({ "input": input })).await["registerDataset"].clone()
+        self.ok(Some(&self.admin), REGISTER, json!({ "input": input }))
+            .await["registerDataset"]
+            .clone()
     }
 
     /// How many rows a table holds (to prove that a refused write wrote nothing).
     pub async fn rows(&self, table: &str) -> i64 {
         let db = self.catalog.connection();
         let row = db
-            .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
             .await
             .expect("counting rows")
             .expect("one row");
@@ -199,7 +253,10 @@ pub fn error_of(answer: &Value) -> (String, Option<String>, String) {
     let error = &answer["errors"][0];
     assert!(!error.is_null(), "expected an error, got {answer:#}");
     (
-        error["extensions"]["code"].as_str().unwrap_or_default().to_owned(),
+        error["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         error["extensions"]["field"].as_str().map(str::to_owned),
         error["message"].as_str().unwrap_or_default().to_owned(),
     )
@@ -209,8 +266,17 @@ pub fn error_of(answer: &Value) -> (String, Option<String>, String) {
 mod tests {
     #[test]
     fn database_names_are_replaced() {
-        assert_eq!(super::with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::with_database("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
-        assert_eq!(super::with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! The catalog's schema, one dated migration per file. Every migration runs
 //! unchanged on SQLite and PostgreSQL; only portable column types are used.
 
+// Iden enums name tables and their columns; a column may well repeat its table's name.
+#![allow(clippy::enum_variant_names)]
+
 pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_access;

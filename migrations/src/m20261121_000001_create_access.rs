@@ -65,7 +65,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(ApiToken::Table).take()).await?;
-        manager.drop_table(Table::drop().table(UserAccount::Table).take()).await
+        manager
+            .drop_table(Table::drop().table(ApiToken::Table).take())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(UserAccount::Table).take())
+            .await
     }
 }

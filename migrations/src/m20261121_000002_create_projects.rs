@@ -100,9 +100,23 @@ impl MigrationTrait for Migration {
                     .col(integer(Membership::UserId))
                     .col(string_len(Membership::Role, 16))
                     .col(timestamp_with_time_zone(Membership::CreatedAt))
-                    .primary_key(Index::create().col(Membership::ProjectId).col(Membership::UserId))
-                    .foreign_key(&mut fk_cascade(Membership::Table, Membership::ProjectId, Project::Table, Project::Id))
-                    .foreign_key(&mut fk_cascade(Membership::Table, Membership::UserId, UserAccount::Table, UserAccount::Id))
+                    .primary_key(
+                        Index::create()
+                            .col(Membership::ProjectId)
+                            .col(Membership::UserId),
+                    )
+                    .foreign_key(&mut fk_cascade(
+                        Membership::Table,
+                        Membership::ProjectId,
+                        Project::Table,
+                        Project::Id,
+                    ))
+                    .foreign_key(&mut fk_cascade(
+                        Membership::Table,
+                        Membership::UserId,
+                        UserAccount::Table,
+                        UserAccount::Id,
+                    ))
                     .take(),
             )
             .await?;
@@ -115,11 +129,22 @@ impl MigrationTrait for Migration {
                     .col(integer(Workspace::ProjectId))
                     .col(string_len(Workspace::Name, 200))
                     .col(timestamp_with_time_zone(Workspace::CreatedAt))
-                    .foreign_key(&mut fk_cascade(Workspace::Table, Workspace::ProjectId, Project::Table, Project::Id))
+                    .foreign_key(&mut fk_cascade(
+                        Workspace::Table,
+                        Workspace::ProjectId,
+                        Project::Table,
+                        Project::Id,
+                    ))
                     .take(),
             )
             .await?;
-        index(manager, Workspace::Table, &[Workspace::ProjectId, Workspace::Name], true).await?;
+        index(
+            manager,
+            Workspace::Table,
+            &[Workspace::ProjectId, Workspace::Name],
+            true,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -131,16 +156,35 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Sample::Grid, 100))
                     .col(json(Sample::Metadata))
                     .col(timestamp_with_time_zone(Sample::CreatedAt))
-                    .foreign_key(&mut fk_cascade(Sample::Table, Sample::ProjectId, Project::Table, Project::Id))
+                    .foreign_key(&mut fk_cascade(
+                        Sample::Table,
+                        Sample::ProjectId,
+                        Project::Table,
+                        Project::Id,
+                    ))
                     .take(),
             )
             .await?;
-        index(manager, Sample::Table, &[Sample::ProjectId, Sample::Name], true).await
+        index(
+            manager,
+            Sample::Table,
+            &[Sample::ProjectId, Sample::Name],
+            true,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [Sample::Table.into_iden(), Workspace::Table.into_iden(), Membership::Table.into_iden(), Project::Table.into_iden(), Instrument::Table.into_iden()] {
-            manager.drop_table(Table::drop().table(table).take()).await?;
+        for table in [
+            Sample::Table.into_iden(),
+            Workspace::Table.into_iden(),
+            Membership::Table.into_iden(),
+            Project::Table.into_iden(),
+            Instrument::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
         }
         Ok(())
     }

@@ -114,7 +114,12 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Dataset::PublicFrom))
                     .col(timestamp_with_time_zone(Dataset::CreatedAt))
                     .col(timestamp_with_time_zone(Dataset::UpdatedAt))
-                    .foreign_key(&mut fk_cascade(Dataset::Table, Dataset::ProjectId, Project::Table, Project::Id))
+                    .foreign_key(&mut fk_cascade(
+                        Dataset::Table,
+                        Dataset::ProjectId,
+                        Project::Table,
+                        Project::Id,
+                    ))
                     .foreign_key(
                         &mut ForeignKey::create()
                             .from(Dataset::Table, Dataset::InstrumentId)
@@ -131,10 +136,34 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // The hot filters, each leading an index that also serves the default order.
-        index(manager, Dataset::Table, &[Dataset::ProjectId, Dataset::AcquiredAt, Dataset::Id], false).await?;
-        index(manager, Dataset::Table, &[Dataset::AcquiredAt, Dataset::Id], false).await?;
-        index(manager, Dataset::Table, &[Dataset::Technique, Dataset::AcquiredAt], false).await?;
-        index(manager, Dataset::Table, &[Dataset::Kind, Dataset::AcquiredAt], false).await?;
+        index(
+            manager,
+            Dataset::Table,
+            &[Dataset::ProjectId, Dataset::AcquiredAt, Dataset::Id],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            Dataset::Table,
+            &[Dataset::AcquiredAt, Dataset::Id],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            Dataset::Table,
+            &[Dataset::Technique, Dataset::AcquiredAt],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            Dataset::Table,
+            &[Dataset::Kind, Dataset::AcquiredAt],
+            false,
+        )
+        .await?;
         index(manager, Dataset::Table, &[Dataset::InstrumentId], false).await?;
         index(manager, Dataset::Table, &[Dataset::SampleId], false).await?;
         index(manager, Dataset::Table, &[Dataset::PublicFrom], false).await?;
@@ -149,7 +178,12 @@ impl MigrationTrait for Migration {
                     .col(string_len(DatasetLink::TargetIdentifier, 48))
                     .col(big_integer_null(DatasetLink::TargetDatasetId))
                     .col(timestamp_with_time_zone(DatasetLink::CreatedAt))
-                    .foreign_key(&mut fk_cascade(DatasetLink::Table, DatasetLink::DatasetId, Dataset::Table, Dataset::Id))
+                    .foreign_key(&mut fk_cascade(
+                        DatasetLink::Table,
+                        DatasetLink::DatasetId,
+                        Dataset::Table,
+                        Dataset::Id,
+                    ))
                     .foreign_key(
                         &mut ForeignKey::create()
                             .from(DatasetLink::Table, DatasetLink::TargetDatasetId)
@@ -160,9 +194,31 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        index(manager, DatasetLink::Table, &[DatasetLink::DatasetId, DatasetLink::Kind, DatasetLink::TargetIdentifier], true).await?;
-        index(manager, DatasetLink::Table, &[DatasetLink::TargetIdentifier], false).await?;
-        index(manager, DatasetLink::Table, &[DatasetLink::TargetDatasetId], false).await?;
+        index(
+            manager,
+            DatasetLink::Table,
+            &[
+                DatasetLink::DatasetId,
+                DatasetLink::Kind,
+                DatasetLink::TargetIdentifier,
+            ],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            DatasetLink::Table,
+            &[DatasetLink::TargetIdentifier],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            DatasetLink::Table,
+            &[DatasetLink::TargetDatasetId],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -178,11 +234,22 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Datafile::StorageKey, 4096))
                     .col(timestamp_with_time_zone_null(Datafile::LastVerifiedAt))
                     .col(timestamp_with_time_zone(Datafile::CreatedAt))
-                    .foreign_key(&mut fk_cascade(Datafile::Table, Datafile::DatasetId, Dataset::Table, Dataset::Id))
+                    .foreign_key(&mut fk_cascade(
+                        Datafile::Table,
+                        Datafile::DatasetId,
+                        Dataset::Table,
+                        Dataset::Id,
+                    ))
                     .take(),
             )
             .await?;
-        index(manager, Datafile::Table, &[Datafile::DatasetId, Datafile::Path], true).await?;
+        index(
+            manager,
+            Datafile::Table,
+            &[Datafile::DatasetId, Datafile::Path],
+            true,
+        )
+        .await?;
         index(manager, Datafile::Table, &[Datafile::Sha256], false).await?;
 
         manager
@@ -199,11 +266,22 @@ impl MigrationTrait for Migration {
                     .col(json(FrameSet::Metadata))
                     .col(string_len(FrameSet::ArrayPath, 4096))
                     .col(timestamp_with_time_zone(FrameSet::CreatedAt))
-                    .foreign_key(&mut fk_cascade(FrameSet::Table, FrameSet::DatasetId, Dataset::Table, Dataset::Id))
+                    .foreign_key(&mut fk_cascade(
+                        FrameSet::Table,
+                        FrameSet::DatasetId,
+                        Dataset::Table,
+                        Dataset::Id,
+                    ))
                     .take(),
             )
             .await?;
-        index(manager, FrameSet::Table, &[FrameSet::DatasetId, FrameSet::Position], true).await?;
+        index(
+            manager,
+            FrameSet::Table,
+            &[FrameSet::DatasetId, FrameSet::Position],
+            true,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -216,11 +294,22 @@ impl MigrationTrait for Migration {
                     .col(integer(Frame::Z))
                     .col(json(Frame::Metadata))
                     .col(char_len(Frame::Sha256, 64))
-                    .foreign_key(&mut fk_cascade(Frame::Table, Frame::FrameSetId, FrameSet::Table, FrameSet::Id))
+                    .foreign_key(&mut fk_cascade(
+                        Frame::Table,
+                        Frame::FrameSetId,
+                        FrameSet::Table,
+                        FrameSet::Id,
+                    ))
                     .take(),
             )
             .await?;
-        index(manager, Frame::Table, &[Frame::FrameSetId, Frame::T, Frame::C, Frame::Z], true).await
+        index(
+            manager,
+            Frame::Table,
+            &[Frame::FrameSetId, Frame::T, Frame::C, Frame::Z],
+            true,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -231,7 +320,9 @@ impl MigrationTrait for Migration {
             DatasetLink::Table.into_iden(),
             Dataset::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).take()).await?;
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
         }
         Ok(())
     }

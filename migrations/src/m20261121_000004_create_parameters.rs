@@ -62,21 +62,53 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Parameter::ValueText, 1024))
                     .col(json(Parameter::ValueAsGiven))
                     .col(string_len_null(Parameter::UnitAsGiven, 32))
-                    .foreign_key(&mut fk_cascade(Parameter::Table, Parameter::DatasetId, Dataset::Table, Dataset::Id))
-                    .foreign_key(&mut fk_cascade(Parameter::Table, Parameter::ParameterTypeId, ParameterType::Table, ParameterType::Id))
+                    .foreign_key(&mut fk_cascade(
+                        Parameter::Table,
+                        Parameter::DatasetId,
+                        Dataset::Table,
+                        Dataset::Id,
+                    ))
+                    .foreign_key(&mut fk_cascade(
+                        Parameter::Table,
+                        Parameter::ParameterTypeId,
+                        ParameterType::Table,
+                        ParameterType::Id,
+                    ))
                     .take(),
             )
             .await?;
         // One value per dataset and type; this index also serves the per-dataset probe
         // of a parameter condition when the search is driven by the dataset side.
-        index(manager, Parameter::Table, &[Parameter::DatasetId, Parameter::ParameterTypeId], true).await?;
+        index(
+            manager,
+            Parameter::Table,
+            &[Parameter::DatasetId, Parameter::ParameterTypeId],
+            true,
+        )
+        .await?;
         // Range and equality search driven by the parameter side.
-        index(manager, Parameter::Table, &[Parameter::ParameterTypeId, Parameter::ValueNumber], false).await?;
-        index(manager, Parameter::Table, &[Parameter::ParameterTypeId, Parameter::ValueText], false).await
+        index(
+            manager,
+            Parameter::Table,
+            &[Parameter::ParameterTypeId, Parameter::ValueNumber],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            Parameter::Table,
+            &[Parameter::ParameterTypeId, Parameter::ValueText],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Parameter::Table).take()).await?;
-        manager.drop_table(Table::drop().table(ParameterType::Table).take()).await
+        manager
+            .drop_table(Table::drop().table(Parameter::Table).take())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(ParameterType::Table).take())
+            .await
     }
 }

@@ -68,7 +68,12 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Job::SizeBytes).default(0))
                     .col(timestamp_with_time_zone(Job::CreatedAt))
                     .col(timestamp_with_time_zone(Job::UpdatedAt))
-                    .foreign_key(&mut fk_cascade(Job::Table, Job::ProjectId, Project::Table, Project::Id))
+                    .foreign_key(&mut fk_cascade(
+                        Job::Table,
+                        Job::ProjectId,
+                        Project::Table,
+                        Project::Id,
+                    ))
                     .take(),
             )
             .await?;
@@ -80,9 +85,24 @@ impl MigrationTrait for Migration {
                     .col(big_integer(JobDataset::JobId))
                     .col(big_integer(JobDataset::DatasetId))
                     .col(string_len(JobDataset::Role, 8))
-                    .primary_key(Index::create().col(JobDataset::JobId).col(JobDataset::DatasetId).col(JobDataset::Role))
-                    .foreign_key(&mut fk_cascade(JobDataset::Table, JobDataset::JobId, Job::Table, Job::Id))
-                    .foreign_key(&mut fk_cascade(JobDataset::Table, JobDataset::DatasetId, Dataset::Table, Dataset::Id))
+                    .primary_key(
+                        Index::create()
+                            .col(JobDataset::JobId)
+                            .col(JobDataset::DatasetId)
+                            .col(JobDataset::Role),
+                    )
+                    .foreign_key(&mut fk_cascade(
+                        JobDataset::Table,
+                        JobDataset::JobId,
+                        Job::Table,
+                        Job::Id,
+                    ))
+                    .foreign_key(&mut fk_cascade(
+                        JobDataset::Table,
+                        JobDataset::DatasetId,
+                        Dataset::Table,
+                        Dataset::Id,
+                    ))
                     .take(),
             )
             .await?;
@@ -93,9 +113,23 @@ impl MigrationTrait for Migration {
                     .table(JobInput::Table)
                     .col(big_integer(JobInput::JobId))
                     .col(big_integer(JobInput::UpstreamJobId))
-                    .primary_key(Index::create().col(JobInput::JobId).col(JobInput::UpstreamJobId))
-                    .foreign_key(&mut fk_cascade(JobInput::Table, JobInput::JobId, Job::Table, Job::Id))
-                    .foreign_key(&mut fk_cascade(JobInput::Table, JobInput::UpstreamJobId, Job::Table, Job::Id))
+                    .primary_key(
+                        Index::create()
+                            .col(JobInput::JobId)
+                            .col(JobInput::UpstreamJobId),
+                    )
+                    .foreign_key(&mut fk_cascade(
+                        JobInput::Table,
+                        JobInput::JobId,
+                        Job::Table,
+                        Job::Id,
+                    ))
+                    .foreign_key(&mut fk_cascade(
+                        JobInput::Table,
+                        JobInput::UpstreamJobId,
+                        Job::Table,
+                        Job::Id,
+                    ))
                     .take(),
             )
             .await?;
@@ -106,13 +140,33 @@ impl MigrationTrait for Migration {
                     .table(JobWorkspace::Table)
                     .col(big_integer(JobWorkspace::JobId))
                     .col(integer(JobWorkspace::WorkspaceId))
-                    .primary_key(Index::create().col(JobWorkspace::JobId).col(JobWorkspace::WorkspaceId))
-                    .foreign_key(&mut fk_cascade(JobWorkspace::Table, JobWorkspace::JobId, Job::Table, Job::Id))
-                    .foreign_key(&mut fk_cascade(JobWorkspace::Table, JobWorkspace::WorkspaceId, Workspace::Table, Workspace::Id))
+                    .primary_key(
+                        Index::create()
+                            .col(JobWorkspace::JobId)
+                            .col(JobWorkspace::WorkspaceId),
+                    )
+                    .foreign_key(&mut fk_cascade(
+                        JobWorkspace::Table,
+                        JobWorkspace::JobId,
+                        Job::Table,
+                        Job::Id,
+                    ))
+                    .foreign_key(&mut fk_cascade(
+                        JobWorkspace::Table,
+                        JobWorkspace::WorkspaceId,
+                        Workspace::Table,
+                        Workspace::Id,
+                    ))
                     .take(),
             )
             .await?;
-        index(manager, JobWorkspace::Table, &[JobWorkspace::WorkspaceId], false).await
+        index(
+            manager,
+            JobWorkspace::Table,
+            &[JobWorkspace::WorkspaceId],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -122,7 +176,9 @@ impl MigrationTrait for Migration {
             JobDataset::Table.into_iden(),
             Job::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).take()).await?;
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
         }
         Ok(())
     }

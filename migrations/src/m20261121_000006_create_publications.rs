@@ -50,12 +50,23 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Publication::ReleaseAt))
                     .col(timestamp_with_time_zone(Publication::CreatedAt))
                     .col(timestamp_with_time_zone(Publication::UpdatedAt))
-                    .foreign_key(&mut fk_cascade(Publication::Table, Publication::ProjectId, Project::Table, Project::Id))
+                    .foreign_key(&mut fk_cascade(
+                        Publication::Table,
+                        Publication::ProjectId,
+                        Project::Table,
+                        Project::Id,
+                    ))
                     .take(),
             )
             .await?;
         index(manager, Publication::Table, &[Publication::Doi], true).await?;
-        index(manager, Publication::Table, &[Publication::ProjectId], false).await?;
+        index(
+            manager,
+            Publication::Table,
+            &[Publication::ProjectId],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -67,16 +78,36 @@ impl MigrationTrait for Migration {
                             .col(PublicationDataset::PublicationId)
                             .col(PublicationDataset::DatasetId),
                     )
-                    .foreign_key(&mut fk_cascade(PublicationDataset::Table, PublicationDataset::PublicationId, Publication::Table, Publication::Id))
-                    .foreign_key(&mut fk_cascade(PublicationDataset::Table, PublicationDataset::DatasetId, Dataset::Table, Dataset::Id))
+                    .foreign_key(&mut fk_cascade(
+                        PublicationDataset::Table,
+                        PublicationDataset::PublicationId,
+                        Publication::Table,
+                        Publication::Id,
+                    ))
+                    .foreign_key(&mut fk_cascade(
+                        PublicationDataset::Table,
+                        PublicationDataset::DatasetId,
+                        Dataset::Table,
+                        Dataset::Id,
+                    ))
                     .take(),
             )
             .await?;
-        index(manager, PublicationDataset::Table, &[PublicationDataset::DatasetId], false).await
+        index(
+            manager,
+            PublicationDataset::Table,
+            &[PublicationDataset::DatasetId],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(PublicationDataset::Table).take()).await?;
-        manager.drop_table(Table::drop().table(Publication::Table).take()).await
+        manager
+            .drop_table(Table::drop().table(PublicationDataset::Table).take())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Publication::Table).take())
+            .await
     }
 }

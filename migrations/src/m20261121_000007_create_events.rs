@@ -39,12 +39,20 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        index(manager, Event::Table, &[Event::EntityType, Event::EntityKey], false).await?;
+        index(
+            manager,
+            Event::Table,
+            &[Event::EntityType, Event::EntityKey],
+            false,
+        )
+        .await?;
         index(manager, Event::Table, &[Event::ProjectId, Event::At], false).await?;
         index(manager, Event::Table, &[Event::At], false).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Event::Table).take()).await
+        manager
+            .drop_table(Table::drop().table(Event::Table).take())
+            .await
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use strata_tests::TestApp;
 
 const PRIVATE_DATASET: &str = "PRIV-2022-10-01-10-00-00-0001";
@@ -13,7 +13,13 @@ const PUBLIC_RAW: &str = "PUB-2022-10-01-09-00-00-0001";
 const PUBLIC_PRODUCT: &str = "PUB-2022-10-02-09-00-00-0002";
 const OTHER_DATASET: &str = "OTHER-2022-10-01-08-00-00-0001";
 /// Strings only the private project's records hold.
-const MARKERS: &[&str] = &["PRIV", "Hidden project", "SECRET-DESC", "secret-sample", "9.87654"];
+const MARKERS: &[&str] = &[
+    "PRIV",
+    "Hidden project",
+    "SECRET-DESC",
+    "secret-sample",
+    "9.87654",
+];
 /// How many object levels the walk descends.
 const WALK_DEPTH: usize = 5;
 
@@ -45,7 +51,12 @@ impl Walker {
             .unwrap()
             .iter()
             .filter(|t| t["kind"] == "OBJECT" && !t["name"].as_str().unwrap().starts_with("__"))
-            .map(|t| (t["name"].as_str().unwrap().to_owned(), t["fields"].as_array().cloned().unwrap_or_default()))
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().to_owned(),
+                    t["fields"].as_array().cloned().unwrap_or_default(),
+                )
+            })
             .collect();
         Self { types }
     }
@@ -56,7 +67,16 @@ impl Walker {
         for field in &self.types[type_name] {
             let name = field["name"].as_str().unwrap();
             let (kind, inner) = named(&field["type"]);
-            let args = if field["args"].as_array().unwrap().iter().any(|a| a["name"] == "first") { "(first: 10)" } else { "" };
+            let args = if field["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["name"] == "first")
+            {
+                "(first: 10)"
+            } else {
+                ""
+            };
             match kind {
                 "SCALAR" | "ENUM" => parts.push(name.to_owned()),
                 "OBJECT" if depth > 0 => {
@@ -84,15 +104,29 @@ impl Walker {
                 .map(|a| a["name"].as_str().unwrap())
                 .collect();
             let (kind, inner) = named(&field["type"]);
-            let selection = if kind == "OBJECT" { format!(" {{ {} }}", self.selection(inner, WALK_DEPTH)) } else { String::new() };
-            let has_first = field["args"].as_array().unwrap().iter().any(|a| a["name"] == "first");
+            let selection = if kind == "OBJECT" {
+                format!(" {{ {} }}", self.selection(inner, WALK_DEPTH))
+            } else {
+                String::new()
+            };
+            let has_first = field["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["name"] == "first");
             if required.is_empty() {
                 let args = if has_first { "(first: 10)" } else { "" };
                 queries.push((name.to_owned(), format!("{{ {name}{args}{selection} }}")));
             } else {
                 for value in values {
-                    let args: Vec<String> = required.iter().map(|a| format!("{a}: \"{value}\"")).collect();
-                    queries.push((format!("{name}({value})"), format!("{{ {name}({}){selection} }}", args.join(", "))));
+                    let args: Vec<String> = required
+                        .iter()
+                        .map(|a| format!("{a}: \"{value}\""))
+                        .collect();
+                    queries.push((
+                        format!("{name}({value})"),
+                        format!("{{ {name}({}){selection} }}", args.join(", ")),
+                    ));
                 }
             }
         }
@@ -101,7 +135,11 @@ impl Walker {
 }
 
 async fn build_catalog(app: &TestApp) {
-    for (code, title) in [("PRIV", "Hidden project"), ("PUB", "Published project"), ("OTHER", "Outsider's own project")] {
+    for (code, title) in [
+        ("PRIV", "Hidden project"),
+        ("PUB", "Published project"),
+        ("OTHER", "Outsider's own project"),
+    ] {
         app.create_project(code, title).await;
     }
     app.ok(
@@ -114,9 +152,7 @@ async fn build_catalog(app: &TestApp) {
     app.add_member("OTHER", "outsider", "MANAGER").await;
     app.create_instrument("Krios-G4", "cryo-em").await;
     let sha = "b".repeat(64);
-    let with_file = |id: &str| {
-        json!({ "input": { "dataset": id, "files": [{ "path": "data.mrc", "sizeBytes": 10, "sha256": sha, "format": "mrc" }] } })
-    };
+    let with_file = |id: &str| json!({ "input": { "dataset": id, "files": [{ "path": "data.mrc", "sizeBytes": 10, "sha256": sha, "format": "mrc" }] } });
     let add_files = "mutation($input: AddDatafilesInput!) { addDatafiles(input: $input) { path } }";
     app.register(
         PRIVATE_DATASET,
@@ -124,13 +160,25 @@ async fn build_catalog(app: &TestApp) {
                 "parameters": [{ "name": "EMCTF_resolution_limit", "value": 9.87654 }] }),
     )
     .await;
-    app.register(PUBLIC_RAW, json!({ "instrument": "Krios-G4", "sample": "open-sample", "description": "published raw",
-        "parameters": [{ "name": "EM_voltage", "value": 300000 }] })).await;
+    app.register(
+        PUBLIC_RAW,
+        json!({ "instrument": "Krios-G4", "sample": "open-sample", "description": "published raw",
+        "parameters": [{ "name": "EM_voltage", "value": 300000 }] }),
+    )
+    .await;
     // A public product of private data, and a private product of public data.
     app.register(PUBLIC_PRODUCT, json!({ "kind": "PROCESSED", "links": [{ "target": PRIVATE_DATASET }, { "target": PUBLIC_RAW }] })).await;
-    app.register(PRIVATE_PRODUCT, json!({ "kind": "PROCESSED", "description": "SECRET-DESC",
-        "links": [{ "target": PUBLIC_RAW }, { "kind": "PARENT", "target": PUBLIC_PRODUCT }] })).await;
-    app.register(OTHER_DATASET, json!({ "description": "outsider data", "links": [{ "target": PRIVATE_DATASET }] })).await;
+    app.register(
+        PRIVATE_PRODUCT,
+        json!({ "kind": "PROCESSED", "description": "SECRET-DESC",
+        "links": [{ "target": PUBLIC_RAW }, { "kind": "PARENT", "target": PUBLIC_PRODUCT }] }),
+    )
+    .await;
+    app.register(
+        OTHER_DATASET,
+        json!({ "description": "outsider data", "links": [{ "target": PRIVATE_DATASET }] }),
+    )
+    .await;
     for id in [PRIVATE_DATASET, PUBLIC_RAW, PRIVATE_PRODUCT, OTHER_DATASET] {
         app.ok(Some(&app.admin), add_files, with_file(id)).await;
     }
@@ -138,7 +186,16 @@ async fn build_catalog(app: &TestApp) {
 
 /// Walks the whole schema; returns every answer by query name.
 async fn walk(app: &TestApp, token: Option<&str>, walker: &Walker) -> Vec<(String, Value)> {
-    let values = [PRIVATE_DATASET, PRIVATE_PRODUCT, PUBLIC_RAW, PUBLIC_PRODUCT, OTHER_DATASET, "PRIV", "PUB", "OTHER"];
+    let values = [
+        PRIVATE_DATASET,
+        PRIVATE_PRODUCT,
+        PUBLIC_RAW,
+        PUBLIC_PRODUCT,
+        OTHER_DATASET,
+        "PRIV",
+        "PUB",
+        "OTHER",
+    ];
     let mut answers = Vec::new();
     for (name, query) in walker.queries(&values) {
         let answer = app.graphql(token, &query, json!({})).await;
@@ -151,18 +208,32 @@ fn assert_nothing_private(who: &str, answers: &[(String, Value)]) {
     for (name, answer) in answers {
         let text = answer.to_string();
         for marker in MARKERS {
-            assert!(!text.contains(marker), "{who}: {name} shows {marker:?}: {answer:#}");
+            assert!(
+                !text.contains(marker),
+                "{who}: {name} shows {marker:?}: {answer:#}"
+            );
         }
         for error in answer["errors"].as_array().into_iter().flatten() {
             let code = error["extensions"]["code"].as_str().unwrap_or_default();
-            let path = error["path"].as_array().and_then(|p| p.last()).and_then(|l| l.as_str()).unwrap_or_default();
-            assert!(code == "FORBIDDEN" && path == "members", "{who}: {name}: unexpected error {error:#}");
+            let path = error["path"]
+                .as_array()
+                .and_then(|p| p.last())
+                .and_then(|l| l.as_str())
+                .unwrap_or_default();
+            assert!(
+                code == "FORBIDDEN" && path == "members",
+                "{who}: {name}: unexpected error {error:#}"
+            );
         }
     }
 }
 
 fn answer<'a>(answers: &'a [(String, Value)], name: &str) -> &'a Value {
-    &answers.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no query {name}")).1
+    &answers
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no query {name}"))
+        .1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -170,32 +241,75 @@ async fn no_private_record_appears_anywhere_in_the_schema() {
     let app = TestApp::spawn().await;
     build_catalog(&app).await;
     let walker = Walker::new(&app).await;
-    assert!(walker.queries(&["x"]).len() >= 8, "the walk covers every root field");
+    assert!(
+        walker.queries(&["x"]).len() >= 8,
+        "the walk covers every root field"
+    );
 
     // Control: the facility admin sees the private records through the same walk,
     // so the walk does reach every place they could leak into.
     let admin = walk(&app, Some(&app.admin), &walker).await;
     for (name, answer) in &admin {
-        assert!(answer["errors"].is_null(), "the admin's walk fails at {name}: {answer:#}");
+        assert!(
+            answer["errors"].is_null(),
+            "the admin's walk fails at {name}: {answer:#}"
+        );
     }
     let admin_text: String = admin.iter().map(|(_, a)| a.to_string()).collect();
     for marker in MARKERS {
-        assert!(admin_text.contains(marker), "the walk never reaches {marker:?}");
+        assert!(
+            admin_text.contains(marker),
+            "the walk never reaches {marker:?}"
+        );
     }
-    assert_eq!(answer(&admin, "datasets")["data"]["datasets"]["totalCount"], 5);
+    assert_eq!(
+        answer(&admin, "datasets")["data"]["datasets"]["totalCount"],
+        5
+    );
 
     let anonymous = walk(&app, None, &walker).await;
     assert_nothing_private("anonymous", &anonymous);
-    assert_eq!(answer(&anonymous, "datasets")["data"]["datasets"]["totalCount"], 2, "only the published project's two");
-    assert_eq!(answer(&anonymous, "projects")["data"]["projects"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        answer(&anonymous, "datasets")["data"]["datasets"]["totalCount"],
+        2,
+        "only the published project's two"
+    );
+    assert_eq!(
+        answer(&anonymous, "projects")["data"]["projects"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let text: String = anonymous.iter().map(|(_, a)| a.to_string()).collect();
-    assert!(!text.contains("OTHER-2022") && !text.contains("outsider"), "the outsider's project is private too");
+    assert!(
+        !text.contains("OTHER-2022") && !text.contains("outsider"),
+        "the outsider's project is private too"
+    );
     assert!(text.contains(PUBLIC_PRODUCT), "public data is shown");
 
-    let token = app.catalog.create_token(&strata_catalog::Scope::system(), &"outsider".parse().unwrap(), false, "", None).await.unwrap();
+    let token = app
+        .catalog
+        .create_token(
+            &strata_catalog::Scope::system(),
+            &"outsider".parse().unwrap(),
+            false,
+            "",
+            None,
+        )
+        .await
+        .unwrap();
     let outsider = walk(&app, Some(token.secret.expose()), &walker).await;
     assert_nothing_private("a member of another project", &outsider);
-    assert_eq!(answer(&outsider, "datasets")["data"]["datasets"]["totalCount"], 3, "published two and their own");
+    assert_eq!(
+        answer(&outsider, "datasets")["data"]["datasets"]["totalCount"],
+        3,
+        "published two and their own"
+    );
     let own = answer(&outsider, &format!("dataset({OTHER_DATASET})"));
-    assert_eq!(own["data"]["dataset"]["links"], json!([]), "the link to a private dataset is hidden from its own linker");
+    assert_eq!(
+        own["data"]["dataset"]["links"],
+        json!([]),
+        "the link to a private dataset is hidden from its own linker"
+    );
 }

@@ -13,7 +13,8 @@ const DATASET: &str = "query($id: String!) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registered_dataset_reads_back_with_its_parameters_files_and_project() {
     let app = TestApp::spawn().await;
-    app.create_project("ML", "Membrane transporters, October 2022").await;
+    app.create_project("ML", "Membrane transporters, October 2022")
+        .await;
     app.create_instrument("Krios-G4", "cryo-em").await;
     let registered = app
         .register(
@@ -31,7 +32,10 @@ async fn a_registered_dataset_reads_back_with_its_parameters_files_and_project()
             }),
         )
         .await;
-    assert_eq!(registered["acquiredAt"], "2022-10-01T14:03:22+00:00", "the timestamp comes from the identifier");
+    assert_eq!(
+        registered["acquiredAt"], "2022-10-01T14:03:22+00:00",
+        "the timestamp comes from the identifier"
+    );
 
     let sha = "a".repeat(64);
     let files = app
@@ -46,7 +50,14 @@ async fn a_registered_dataset_reads_back_with_its_parameters_files_and_project()
         .await;
     assert_eq!(files["addDatafiles"].as_array().unwrap().len(), 2);
 
-    let d = app.ok(Some(&app.admin), DATASET, json!({ "id": "ML-2022-10-01-14-03-22-0001" })).await["dataset"].clone();
+    let d = app
+        .ok(
+            Some(&app.admin),
+            DATASET,
+            json!({ "id": "ML-2022-10-01-14-03-22-0001" }),
+        )
+        .await["dataset"]
+        .clone();
     assert_eq!(d["kind"], "RAW");
     assert_eq!(d["technique"], "CRYO_EM");
     assert_eq!(d["instrument"], "Krios-G4");
@@ -73,7 +84,10 @@ async fn a_registered_dataset_reads_back_with_its_parameters_files_and_project()
             json!({}),
         )
         .await;
-    assert_eq!(changed["updateDatasetDescription"]["description"], "Grid 3, re-screened");
+    assert_eq!(
+        changed["updateDatasetDescription"]["description"],
+        "Grid 3, re-screened"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,8 +109,10 @@ async fn every_change_is_in_the_event_log_with_who_made_it() {
         .all(db)
         .await
         .unwrap();
-    let summary: Vec<(String, String, String)> =
-        events.iter().map(|e| (e.actor.clone(), e.action.clone(), e.entity_key.clone())).collect();
+    let summary: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| (e.actor.clone(), e.action.clone(), e.entity_key.clone()))
+        .collect();
     assert_eq!(
         summary,
         vec![
@@ -104,7 +120,11 @@ async fn every_change_is_in_the_event_log_with_who_made_it() {
             ("admin".into(), "project.create".into(), "ML".into()),
             ("system".into(), "token.create".into(), "pipeline".into()),
             ("admin".into(), "project.member".into(), "ML".into()),
-            ("pipeline".into(), "dataset.register".into(), "ML-2022-10-01-14-03-22-0001".into()),
+            (
+                "pipeline".into(),
+                "dataset.register".into(),
+                "ML-2022-10-01-14-03-22-0001".into()
+            ),
         ]
     );
 }
@@ -117,7 +137,13 @@ async fn viewers_read_but_only_depositors_write() {
     app.add_member("ML", "viewer", "VIEWER").await;
     app.register("ML-2022-10-01-14-03-22-0001", json!({})).await;
 
-    let seen = app.ok(Some(&viewer), DATASET, json!({ "id": "ML-2022-10-01-14-03-22-0001" })).await;
+    let seen = app
+        .ok(
+            Some(&viewer),
+            DATASET,
+            json!({ "id": "ML-2022-10-01-14-03-22-0001" }),
+        )
+        .await;
     assert_eq!(seen["dataset"]["identifier"], "ML-2022-10-01-14-03-22-0001");
 
     let answer = app
@@ -133,7 +159,11 @@ async fn viewers_read_but_only_depositors_write() {
     assert_eq!(app.rows("dataset").await, 1);
 
     let anonymous = app
-        .graphql(None, "mutation { createProject(input: {code: \"XX\", title: \"x\"}) { code } }", json!({}))
+        .graphql(
+            None,
+            "mutation { createProject(input: {code: \"XX\", title: \"x\"}) { code } }",
+            json!({}),
+        )
         .await;
     assert_eq!(strata_tests::error_of(&anonymous).0, "UNAUTHENTICATED");
 }

@@ -1,5 +1,5 @@
 use serde_json::json;
-use strata_tests::{error_of, TestApp};
+use strata_tests::{TestApp, error_of};
 
 /// The checked-in SDL is what the server serves: regenerate it with
 /// `cargo run -- export-schema --out schema/strata.graphql`.
@@ -21,15 +21,34 @@ async fn depth_complexity_alias_batch_and_size_limits_hold() {
     for _ in 0..8 {
         deep = format!("identifier links {{ toDataset {{ {deep} }} }}");
     }
-    let answer = app.graphql(None, &format!("{{ datasets {{ edges {{ node {{ {deep} }} }} }} }}"), json!({})).await;
-    assert!(error_of(&answer).2.contains("nested too deep"), "depth: {answer}");
+    let answer = app
+        .graphql(
+            None,
+            &format!("{{ datasets {{ edges {{ node {{ {deep} }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert!(
+        error_of(&answer).2.contains("nested too deep"),
+        "depth: {answer}"
+    );
 
-    let aliases: String = (0..31).map(|i| format!("a{i}: instruments {{ name }} ")).collect();
-    let answer = app.graphql(None, &format!("{{ {aliases} }}"), json!({})).await;
-    assert!(error_of(&answer).2.contains("31 aliases"), "aliases: {answer}");
+    let aliases: String = (0..31)
+        .map(|i| format!("a{i}: instruments {{ name }} "))
+        .collect();
+    let answer = app
+        .graphql(None, &format!("{{ {aliases} }}"), json!({}))
+        .await;
+    assert!(
+        error_of(&answer).2.contains("31 aliases"),
+        "aliases: {answer}"
+    );
 
     let answer = app.graphql(None, "{ datasets(first: 500) { edges { node { identifier project { datasets(first: 500) { edges { node { identifier } } } } } } } }", json!({})).await;
-    assert!(error_of(&answer).2.contains("too complex"), "complexity: {answer}");
+    assert!(
+        error_of(&answer).2.contains("too complex"),
+        "complexity: {answer}"
+    );
 
     let batch = app
         .client

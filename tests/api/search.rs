@@ -1,4 +1,4 @@
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use strata_tests::TestApp;
 
 const SEARCH: &str = "query($filter: DatasetFilter, $order: DatasetOrder, $first: Int, $after: String, $last: Int, $before: String) {
@@ -27,7 +27,12 @@ async fn catalog_of_ten() -> TestApp {
     app.create_instrument("ID30B", "mx").await;
     for i in 1..=10 {
         let (code, instrument, technique, kind) = if i <= 6 {
-            ("ML", "Krios-G4", "CRYO_EM", if i % 2 == 0 { "PROCESSED" } else { "RAW" })
+            (
+                "ML",
+                "Krios-G4",
+                "CRYO_EM",
+                if i % 2 == 0 { "PROCESSED" } else { "RAW" },
+            )
         } else {
             ("MX2485", "ID30B", "MX", "RAW")
         };
@@ -60,28 +65,81 @@ async fn every_filter_selects_what_it_says() {
         async move {
             let answer = app.ok(Some(&app.admin), SEARCH, json!({ "filter": filter, "order": { "field": "IDENTIFIER", "direction": "ASC" } })).await;
             let ids = identifiers(&answer);
-            assert_eq!(answer["datasets"]["totalCount"], json!(ids.len()), "totalCount counts the same filter");
-            ids.into_iter().map(|id| id[id.len() - 2..].parse::<u32>().unwrap()).collect::<Vec<u32>>()
+            assert_eq!(
+                answer["datasets"]["totalCount"],
+                json!(ids.len()),
+                "totalCount counts the same filter"
+            );
+            ids.into_iter()
+                .map(|id| id[id.len() - 2..].parse::<u32>().unwrap())
+                .collect::<Vec<u32>>()
         }
     };
     assert_eq!(search(json!({})).await, (1..=10).collect::<Vec<_>>());
-    assert_eq!(search(json!({ "project": "MX2485" })).await, vec![7, 8, 9, 10]);
-    assert_eq!(search(json!({ "project": "NOPE" })).await, Vec::<u32>::new());
-    assert_eq!(search(json!({ "instrument": "krios" })).await, vec![1, 2, 3, 4, 5, 6], "substring, any case");
+    assert_eq!(
+        search(json!({ "project": "MX2485" })).await,
+        vec![7, 8, 9, 10]
+    );
+    assert_eq!(
+        search(json!({ "project": "NOPE" })).await,
+        Vec::<u32>::new()
+    );
+    assert_eq!(
+        search(json!({ "instrument": "krios" })).await,
+        vec![1, 2, 3, 4, 5, 6],
+        "substring, any case"
+    );
     assert_eq!(search(json!({ "acquiredFrom": "2022-10-02T00:00:00Z", "acquiredUntil": "2022-10-02T23:59:59Z" })).await, vec![5, 6, 7, 8]);
-    assert_eq!(search(json!({ "description": "50%" })).await, vec![5], "wildcards in the needle are literal");
+    assert_eq!(
+        search(json!({ "description": "50%" })).await,
+        vec![5],
+        "wildcards in the needle are literal"
+    );
     assert_eq!(search(json!({ "kind": "PROCESSED" })).await, vec![2, 4, 6]);
-    assert_eq!(search(json!({ "technique": "MX" })).await, vec![7, 8, 9, 10]);
+    assert_eq!(
+        search(json!({ "technique": "MX" })).await,
+        vec![7, 8, 9, 10]
+    );
     assert_eq!(search(json!({ "sample": "lysozyme" })).await, vec![3, 6, 9]);
     let p = |c: Value| json!({ "parameters": [c] });
-    assert_eq!(search(p(json!({ "name": "EM_voltage", "eq": 300000 }))).await, vec![4, 5, 6]);
-    assert_eq!(search(p(json!({ "name": "EM_voltage", "lt": 250000 }))).await, vec![1, 2, 3]);
-    assert_eq!(search(p(json!({ "name": "EMCTF_resolution_limit", "lte": 4.0 }))).await, vec![1, 2, 3, 4]);
-    assert_eq!(search(p(json!({ "name": "EMCTF_resolution_limit", "gt": 4.0 }))).await, vec![5, 6]);
-    assert_eq!(search(p(json!({ "name": "EMCTF_resolution_limit", "gte": 4.5 }))).await, vec![5, 6]);
-    assert_eq!(search(p(json!({ "name": "MX_wavelength", "between": { "min": 0.975, "max": 0.995 } }))).await, vec![8, 9]);
-    assert_eq!(search(p(json!({ "name": "EM_grid_name", "contains": "GRID 1" }))).await, vec![1]);
-    assert_eq!(search(p(json!({ "name": "EM_grid_name", "eq": "Quantifoil grid 2" }))).await, vec![2]);
+    assert_eq!(
+        search(p(json!({ "name": "EM_voltage", "eq": 300000 }))).await,
+        vec![4, 5, 6]
+    );
+    assert_eq!(
+        search(p(json!({ "name": "EM_voltage", "lt": 250000 }))).await,
+        vec![1, 2, 3]
+    );
+    assert_eq!(
+        search(p(json!({ "name": "EMCTF_resolution_limit", "lte": 4.0 }))).await,
+        vec![1, 2, 3, 4]
+    );
+    assert_eq!(
+        search(p(json!({ "name": "EMCTF_resolution_limit", "gt": 4.0 }))).await,
+        vec![5, 6]
+    );
+    assert_eq!(
+        search(p(json!({ "name": "EMCTF_resolution_limit", "gte": 4.5 }))).await,
+        vec![5, 6]
+    );
+    assert_eq!(
+        search(p(
+            json!({ "name": "MX_wavelength", "between": { "min": 0.975, "max": 0.995 } })
+        ))
+        .await,
+        vec![8, 9]
+    );
+    assert_eq!(
+        search(p(json!({ "name": "EM_grid_name", "contains": "GRID 1" }))).await,
+        vec![1]
+    );
+    assert_eq!(
+        search(p(
+            json!({ "name": "EM_grid_name", "eq": "Quantifoil grid 2" })
+        ))
+        .await,
+        vec![2]
+    );
     assert_eq!(
         search(json!({ "project": "ML", "acquiredFrom": "2022-10-01T00:00:00Z", "acquiredUntil": "2022-10-02T23:59:59Z",
                        "parameters": [{ "name": "EM_voltage", "gte": 300000 }, { "name": "EMCTF_resolution_limit", "lt": 4.8 }] }))
@@ -97,7 +155,13 @@ async fn pages_follow_cursors_both_ways_without_gaps_or_repeats() {
     let mut forward = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let answer = app.ok(Some(&app.admin), SEARCH, json!({ "order": order, "first": 3, "after": after })).await;
+        let answer = app
+            .ok(
+                Some(&app.admin),
+                SEARCH,
+                json!({ "order": order, "first": 3, "after": after }),
+            )
+            .await;
         forward.extend(identifiers(&answer));
         let info = &answer["datasets"]["pageInfo"];
         assert_eq!(info["hasPreviousPage"], json!(after.is_some()));
@@ -107,7 +171,10 @@ async fn pages_follow_cursors_both_ways_without_gaps_or_repeats() {
         after = info["endCursor"].as_str().map(str::to_owned);
     }
     assert_eq!(forward.len(), 10);
-    let acquired: Vec<&str> = forward.iter().map(|id| &id[id.len() - 24..id.len() - 5]).collect();
+    let acquired: Vec<&str> = forward
+        .iter()
+        .map(|id| &id[id.len() - 24..id.len() - 5])
+        .collect();
     let mut by_time = acquired.clone();
     by_time.sort_by(|a, b| b.cmp(a));
     assert_eq!(acquired, by_time, "newest first");
@@ -115,7 +182,13 @@ async fn pages_follow_cursors_both_ways_without_gaps_or_repeats() {
     let mut backward = Vec::new();
     let mut before: Option<String> = None;
     loop {
-        let answer = app.ok(Some(&app.admin), SEARCH, json!({ "order": order, "last": 4, "before": before })).await;
+        let answer = app
+            .ok(
+                Some(&app.admin),
+                SEARCH,
+                json!({ "order": order, "last": 4, "before": before }),
+            )
+            .await;
         let mut page = identifiers(&answer);
         page.extend(backward);
         backward = page;
@@ -125,11 +198,21 @@ async fn pages_follow_cursors_both_ways_without_gaps_or_repeats() {
         }
         before = info["startCursor"].as_str().map(str::to_owned);
     }
-    assert_eq!(backward, forward, "paging backward visits the same rows in the same order");
+    assert_eq!(
+        backward, forward,
+        "paging backward visits the same rows in the same order"
+    );
 
-    let bad = app.graphql(Some(&app.admin), SEARCH, json!({ "after": "not-a-cursor" })).await;
+    let bad = app
+        .graphql(Some(&app.admin), SEARCH, json!({ "after": "not-a-cursor" }))
+        .await;
     let (code, field, _) = strata_tests::error_of(&bad);
-    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("after")));
-    let too_many = app.graphql(Some(&app.admin), SEARCH, json!({ "first": 501 })).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("BAD_USER_INPUT", Some("after"))
+    );
+    let too_many = app
+        .graphql(Some(&app.admin), SEARCH, json!({ "first": 501 }))
+        .await;
     assert_eq!(strata_tests::error_of(&too_many).0, "BAD_USER_INPUT");
 }

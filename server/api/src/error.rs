@@ -53,7 +53,10 @@ pub fn code_of(err: &CatalogError) -> Code {
 }
 
 /// An error the API itself finds in a request, before the catalog sees it.
-pub fn bad_input(field: impl Into<String>, message: impl std::fmt::Display) -> async_graphql::Error {
+pub fn bad_input(
+    field: impl Into<String>,
+    message: impl std::fmt::Display,
+) -> async_graphql::Error {
     let field = field.into();
     async_graphql::Error::new(format!("{field}: {message}")).extend_with(|_, e| {
         e.set("code", Code::BadUserInput.as_str());

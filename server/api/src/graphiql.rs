@@ -2,20 +2,38 @@
 //! firewall (async-graphql's page loads its code from a public CDN).
 
 use poem::http::header;
-use poem::{get, handler, web::Path, IntoResponse, Response, Route};
+use poem::{IntoResponse, Response, Route, get, handler, web::Path};
 
 const INDEX: &str = include_str!("../assets/graphiql/index.html");
 
 const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("react.production.min.js", "text/javascript; charset=utf-8", include_bytes!("../assets/graphiql/react.production.min.js")),
-    ("react-dom.production.min.js", "text/javascript; charset=utf-8", include_bytes!("../assets/graphiql/react-dom.production.min.js")),
-    ("graphiql.min.js", "text/javascript; charset=utf-8", include_bytes!("../assets/graphiql/graphiql.min.js")),
-    ("graphiql.min.css", "text/css; charset=utf-8", include_bytes!("../assets/graphiql/graphiql.min.css")),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/react-dom.production.min.js"),
+    ),
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/graphiql/graphiql.min.css"),
+    ),
 ];
 
 #[handler]
 pub fn page() -> Response {
-    Response::builder().content_type("text/html; charset=utf-8").body(INDEX)
+    Response::builder()
+        .content_type("text/html; charset=utf-8")
+        .body(INDEX)
 }
 
 #[handler]

@@ -8,13 +8,13 @@ pub mod graphql;
 mod request_id;
 
 use async_graphql_poem::{GraphQLRequest, GraphQLResponse};
-use poem::http::{header, StatusCode};
+use poem::http::{StatusCode, header};
 use poem::middleware::SizeLimit;
 use poem::web::{Data, Json};
-use poem::{get, handler, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use strata_catalog::{Catalog, Scope};
 
-pub use graphql::{schema, sdl, StrataSchema};
+pub use graphql::{StrataSchema, schema, sdl};
 
 /// Everything the server's handlers share.
 #[derive(Clone)]
@@ -25,7 +25,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(catalog: Catalog) -> Self {
-        Self { catalog, schema: schema() }
+        Self {
+            catalog,
+            schema: schema(),
+        }
     }
 }
 
@@ -34,7 +37,8 @@ pub fn app(state: AppState) -> impl Endpoint {
     Route::new()
         .at(
             "/graphql",
-            get(graphiql::page).post(graphql_endpoint.with(SizeLimit::new(graphql::MAX_BODY_BYTES))),
+            get(graphiql::page)
+                .post(graphql_endpoint.with(SizeLimit::new(graphql::MAX_BODY_BYTES))),
         )
         .nest("/graphiql", graphiql::assets())
         .at("/healthz", get(healthz))
@@ -53,7 +57,11 @@ async fn scope_of(catalog: &Catalog, req: &Request) -> Result<Scope, strata_cata
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| strata_catalog::CatalogError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into()))?;
+        .ok_or_else(|| {
+            strata_catalog::CatalogError::Unauthenticated(
+                "the Authorization header must be 'Bearer <token>'".into(),
+            )
+        })?;
     catalog.authenticate(bearer).await
 }
 
@@ -63,11 +71,15 @@ async fn graphql_endpoint(state: Data<&AppState>, req: &Request, gql: GraphQLReq
         Ok(scope) => scope,
         Err(err) => {
             let code = error::code_of(&err);
-            let body = async_graphql::Response::from_errors(vec![error::graphql(err, None).into_server_error(Default::default())]);
+            let body = async_graphql::Response::from_errors(vec![
+                error::graphql(err, None).into_server_error(Default::default()),
+            ]);
             return (code.status(), Json(body)).into_response();
         }
     };
-    let request = gql.0.data(graphql::RequestContext::new(state.catalog.clone(), scope));
+    let request = gql
+        .0
+        .data(graphql::RequestContext::new(state.catalog.clone(), scope));
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 

@@ -25,7 +25,10 @@ pub struct RequestIdEndpoint<E> {
 }
 
 fn sane(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
@@ -48,7 +51,11 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
                 Ok(r) => r.into_response(),
                 Err(e) => e.into_response(),
             };
-            tracing::info!(status = response.status().as_u16(), millis = started.elapsed().as_millis() as u64, "request done");
+            tracing::info!(
+                status = response.status().as_u16(),
+                millis = started.elapsed().as_millis() as u64,
+                "request done"
+            );
             if let Ok(value) = HeaderValue::from_str(&id) {
                 response.headers_mut().insert(HEADER, value);
             }

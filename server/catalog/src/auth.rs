@@ -54,10 +54,15 @@ impl Catalog {
     ) -> Result<NewToken> {
         scope.require_admin("creating tokens")?;
         if label.len() > 200 {
-            return Err(CatalogError::invalid("label", "must be at most 200 characters"));
+            return Err(CatalogError::invalid(
+                "label",
+                "must be at most 200 characters",
+            ));
         }
         let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| CatalogError::Database(sea_orm::DbErr::Custom(format!("no randomness: {e}"))))?;
+        getrandom::fill(&mut bytes).map_err(|e| {
+            CatalogError::Database(sea_orm::DbErr::Custom(format!("no randomness: {e}")))
+        })?;
         let secret = TokenSecret(format!("{TOKEN_PREFIX}{}", hex::encode(bytes)));
         let now = Utc::now();
         let txn = self.db.begin().await?;
@@ -99,7 +104,11 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
-        Ok(NewToken { id: token.id, secret, expires_at })
+        Ok(NewToken {
+            id: token.id,
+            secret,
+            expires_at,
+        })
     }
 
     /// Revokes a token by its id; it stops working at once.
@@ -109,11 +118,15 @@ impl Catalog {
         let token = api_token::Entity::find_by_id(token_id)
             .one(&txn)
             .await?
-            .ok_or_else(|| CatalogError::not_found(Some("id"), format!("no token with id {token_id}")))?;
+            .ok_or_else(|| {
+                CatalogError::not_found(Some("id"), format!("no token with id {token_id}"))
+            })?;
         let mut active: api_token::ActiveModel = token.into();
         active.revoked_at = Set(Some(Utc::now()));
         active.update(&txn).await?;
-        Event::new(scope, "token.revoke", "token", &token_id.to_string()).record(&txn).await?;
+        Event::new(scope, "token.revoke", "token", &token_id.to_string())
+            .record(&txn)
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -131,15 +144,21 @@ impl Catalog {
             .ok_or_else(|| CatalogError::Unauthenticated("the bearer token is not valid".into()))?;
         let now = Utc::now();
         if let Some(at) = token.revoked_at {
-            return Err(CatalogError::Unauthenticated(format!("the bearer token was revoked at {at}")));
+            return Err(CatalogError::Unauthenticated(format!(
+                "the bearer token was revoked at {at}"
+            )));
         }
         if let Some(at) = token.expires_at.filter(|at| *at <= now) {
-            return Err(CatalogError::Unauthenticated(format!("the bearer token expired at {at}")));
+            return Err(CatalogError::Unauthenticated(format!(
+                "the bearer token expired at {at}"
+            )));
         }
         let user = user::Entity::find_by_id(token.user_id)
             .one(&self.db)
             .await?
-            .ok_or_else(|| CatalogError::Unauthenticated("the bearer token's user is gone".into()))?;
+            .ok_or_else(|| {
+                CatalogError::Unauthenticated("the bearer token's user is gone".into())
+            })?;
         let memberships = membership::Entity::find()
             .filter(membership::Column::UserId.eq(user.id))
             .all(&self.db)
@@ -153,5 +172,7 @@ impl Catalog {
 
 /// A value in the database that the program would never have written.
 pub(crate) fn corrupt(err: impl std::fmt::Display) -> CatalogError {
-    CatalogError::Database(sea_orm::DbErr::Custom(format!("unexpected value in the catalog: {err}")))
+    CatalogError::Database(sea_orm::DbErr::Custom(format!(
+        "unexpected value in the catalog: {err}"
+    )))
 }

@@ -3,9 +3,9 @@
 
 use strata_domain::records;
 
+use crate::Result;
 use crate::auth::corrupt;
 use crate::entity::{datafile, dataset, instrument, parameter_type, project};
-use crate::Result;
 
 pub(crate) fn project(m: project::Model) -> Result<records::Project> {
     Ok(records::Project {
@@ -46,7 +46,11 @@ pub(crate) fn instrument(m: instrument::Model) -> Result<records::Instrument> {
         id: m.id,
         name: m.name,
         facility: m.facility,
-        techniques: techniques.iter().map(|t| t.parse()).collect::<Result<_, _>>().map_err(corrupt)?,
+        techniques: techniques
+            .iter()
+            .map(|t| t.parse())
+            .collect::<Result<_, _>>()
+            .map_err(corrupt)?,
     })
 }
 
@@ -56,7 +60,11 @@ pub(crate) fn parameter_type(m: parameter_type::Model) -> Result<records::Parame
         name: m.name,
         unit: m.unit,
         value_type: m.value_type.parse().map_err(corrupt)?,
-        technique: m.technique.map(|t| t.parse()).transpose().map_err(corrupt)?,
+        technique: m
+            .technique
+            .map(|t| t.parse())
+            .transpose()
+            .map_err(corrupt)?,
         description: m.description,
     })
 }

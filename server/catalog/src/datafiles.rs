@@ -4,13 +4,15 @@ use std::path::{Component, Path};
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 use strata_domain::records;
 use strata_domain::{Role, Sha256Hex};
 
 use crate::entity::{datafile, dataset};
 use crate::events::Event;
-use crate::{convert, Catalog, CatalogError, Result, Scope};
+use crate::{Catalog, CatalogError, Result, Scope, convert};
 
 const LOCATIONS: &[&str] = &["local", "s3", "symlink"];
 
@@ -38,7 +40,9 @@ pub(crate) fn check_relative_path(field: &str, path: &str) -> Result<()> {
         match component {
             Component::Normal(_) => {}
             Component::ParentDir => return Err(refuse("must not contain '..'")),
-            Component::RootDir | Component::Prefix(_) => return Err(refuse("must be relative to the dataset folder")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(refuse("must be relative to the dataset folder"));
+            }
             Component::CurDir => return Err(refuse("must not contain '.' parts")),
         }
     }
@@ -47,7 +51,12 @@ pub(crate) fn check_relative_path(field: &str, path: &str) -> Result<()> {
 
 impl Catalog {
     /// Records files of a dataset, in one transaction, and updates its size and file count.
-    pub async fn add_datafiles(&self, scope: &Scope, identifier: &str, files: Vec<NewDatafile>) -> Result<Vec<records::Datafile>> {
+    pub async fn add_datafiles(
+        &self,
+        scope: &Scope,
+        identifier: &str,
+        files: Vec<NewDatafile>,
+    ) -> Result<Vec<records::Datafile>> {
         let row = self.dataset_model(scope, "identifier", identifier).await?;
         scope.require_role(row.project_id, Role::Depositor, "adding datafiles")?;
         let mut seen = std::collections::HashSet::new();
@@ -55,16 +64,28 @@ impl Catalog {
             let field = format!("files[{i}]");
             check_relative_path(&format!("{field}.path"), &f.path)?;
             if !seen.insert(f.path.as_str()) {
-                return Err(CatalogError::invalid(format!("{field}.path"), format!("{:?} is given twice", f.path)));
+                return Err(CatalogError::invalid(
+                    format!("{field}.path"),
+                    format!("{:?} is given twice", f.path),
+                ));
             }
             if f.size_bytes < 0 {
-                return Err(CatalogError::invalid(format!("{field}.sizeBytes"), format!("must not be negative; got {}", f.size_bytes)));
+                return Err(CatalogError::invalid(
+                    format!("{field}.sizeBytes"),
+                    format!("must not be negative; got {}", f.size_bytes),
+                ));
             }
             if !LOCATIONS.contains(&f.location.as_str()) {
-                return Err(CatalogError::invalid(format!("{field}.location"), format!("{:?} is not one of: {}", f.location, LOCATIONS.join(", "))));
+                return Err(CatalogError::invalid(
+                    format!("{field}.location"),
+                    format!("{:?} is not one of: {}", f.location, LOCATIONS.join(", ")),
+                ));
             }
             if f.format.is_empty() || f.format.len() > 64 {
-                return Err(CatalogError::invalid(format!("{field}.format"), "must be 1 to 64 characters"));
+                return Err(CatalogError::invalid(
+                    format!("{field}.format"),
+                    "must be 1 to 64 characters",
+                ));
             }
         }
         let txn = self.db.begin().await?;
@@ -75,7 +96,10 @@ impl Catalog {
             .await?;
         if let Some(dup) = existing {
             let i = files.iter().position(|f| f.path == dup.path).unwrap_or(0);
-            return Err(CatalogError::conflict(Some(&format!("files[{i}].path")), format!("{identifier} already has a file {:?}", dup.path)));
+            return Err(CatalogError::conflict(
+                Some(&format!("files[{i}].path")),
+                format!("{identifier} already has a file {:?}", dup.path),
+            ));
         }
         let now = Utc::now();
         let added_bytes: i64 = files.iter().map(|f| f.size_bytes).sum();
@@ -98,8 +122,14 @@ impl Catalog {
             inserted.push(convert::datafile(model));
         }
         dataset::Entity::update_many()
-            .col_expr(dataset::Column::SizeBytes, Expr::col(dataset::Column::SizeBytes).add(added_bytes))
-            .col_expr(dataset::Column::FileCount, Expr::col(dataset::Column::FileCount).add(files.len() as i64))
+            .col_expr(
+                dataset::Column::SizeBytes,
+                Expr::col(dataset::Column::SizeBytes).add(added_bytes),
+            )
+            .col_expr(
+                dataset::Column::FileCount,
+                Expr::col(dataset::Column::FileCount).add(files.len() as i64),
+            )
             .col_expr(dataset::Column::UpdatedAt, Expr::value(now))
             .filter(dataset::Column::Id.eq(row.id))
             .exec(&txn)
@@ -135,7 +165,15 @@ mod tests {
         for ok in ["a.tif", "movies/0001.mrc", "x/y/z.json"] {
             assert!(check_relative_path("path", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "/etc/passwd", "../secret", "a/../../b", "./a", "a\\b", "a\0b"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../secret",
+            "a/../../b",
+            "./a",
+            "a\\b",
+            "a\0b",
+        ] {
             let err = check_relative_path("files[0].path", bad).unwrap_err();
             assert_eq!(err.field(), Some("files[0].path"), "{bad}");
         }

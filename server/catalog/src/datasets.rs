@@ -9,12 +9,14 @@ use sea_orm::{
     Set, TransactionTrait,
 };
 use strata_domain::records;
-use strata_domain::{DatasetIdentifier, DatasetKind, DatasetStatus, LinkKind, ProjectState, Role, Technique};
+use strata_domain::{
+    DatasetIdentifier, DatasetKind, DatasetStatus, LinkKind, ProjectState, Role, Technique,
+};
 
 use crate::entity::{dataset, dataset_link, instrument, parameter, project, sample};
 use crate::events::Event;
-use crate::parameters::{check_all, CheckedParameter, NewParameter};
-use crate::{convert, lineage, Catalog, CatalogError, Result, Scope};
+use crate::parameters::{CheckedParameter, NewParameter, check_all};
+use crate::{Catalog, CatalogError, Result, Scope, convert, lineage};
 
 const MAX_DESCRIPTION: usize = 10_000;
 const MAX_SAMPLE_NAME: usize = 200;
@@ -42,7 +44,10 @@ pub struct NewLink {
 fn check_description(description: &str) -> Result<()> {
     let n = description.chars().count();
     if n > MAX_DESCRIPTION {
-        return Err(CatalogError::invalid("description", format!("must be at most {MAX_DESCRIPTION} characters; got {n}")));
+        return Err(CatalogError::invalid(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION} characters; got {n}"),
+        ));
     }
     Ok(())
 }
@@ -52,21 +57,34 @@ impl Catalog {
     /// Links to datasets not yet in the catalog wait for them (ICAT: processed
     /// data may be ingested before its raw data), and links other datasets made
     /// to this one resolve now.
-    pub async fn register_dataset(&self, scope: &Scope, new: NewDataset) -> Result<records::Dataset> {
+    pub async fn register_dataset(
+        &self,
+        scope: &Scope,
+        new: NewDataset,
+    ) -> Result<records::Dataset> {
         check_description(&new.description)?;
-        if let Some(s) = &new.sample {
-            if s.trim().is_empty() || s.chars().count() > MAX_SAMPLE_NAME {
-                return Err(CatalogError::invalid("sample", format!("must be 1 to {MAX_SAMPLE_NAME} characters")));
-            }
+        if let Some(s) = &new.sample
+            && (s.trim().is_empty() || s.chars().count() > MAX_SAMPLE_NAME)
+        {
+            return Err(CatalogError::invalid(
+                "sample",
+                format!("must be 1 to {MAX_SAMPLE_NAME} characters"),
+            ));
         }
         let checked = check_all(new.parameters.clone())?;
         let mut targets = HashSet::new();
         for (i, link) in new.links.iter().enumerate() {
             if link.target == new.identifier {
-                return Err(CatalogError::invalid(format!("links[{i}].target"), "a dataset cannot link to itself"));
+                return Err(CatalogError::invalid(
+                    format!("links[{i}].target"),
+                    "a dataset cannot link to itself",
+                ));
             }
             if !targets.insert((link.kind, link.target.as_str())) {
-                return Err(CatalogError::invalid(format!("links[{i}].target"), format!("{} is linked twice", link.target)));
+                return Err(CatalogError::invalid(
+                    format!("links[{i}].target"),
+                    format!("{} is linked twice", link.target),
+                ));
             }
         }
         let code = new.identifier.project().as_str();
@@ -81,7 +99,10 @@ impl Catalog {
             .await?
             .is_some()
         {
-            return Err(CatalogError::conflict(Some("identifier"), format!("dataset {} already exists", new.identifier)));
+            return Err(CatalogError::conflict(
+                Some("identifier"),
+                format!("dataset {} already exists", new.identifier),
+            ));
         }
         let instrument = match &new.instrument {
             None => None,
@@ -90,7 +111,12 @@ impl Catalog {
                     .filter(instrument::Column::Name.eq(name.as_str()))
                     .one(&txn)
                     .await?
-                    .ok_or_else(|| CatalogError::not_found(Some("instrument"), format!("no instrument named {name:?}")))?,
+                    .ok_or_else(|| {
+                        CatalogError::not_found(
+                            Some("instrument"),
+                            format!("no instrument named {name:?}"),
+                        )
+                    })?,
             ),
         };
         let sample = match &new.sample {
@@ -110,7 +136,10 @@ impl Catalog {
             sample_id: Set(sample.as_ref().map(|s| s.id)),
             sample_name: Set(sample.map(|s| s.name)),
             description: Set(new.description.clone()),
-            folder: Set(std::path::Path::new(&project.directory).join(new.identifier.as_str()).to_string_lossy().into_owned()),
+            folder: Set(std::path::Path::new(&project.directory)
+                .join(new.identifier.as_str())
+                .to_string_lossy()
+                .into_owned()),
             status: Set(DatasetStatus::Complete.as_str().to_owned()),
             size_bytes: Set(0),
             file_count: Set(0),
@@ -133,19 +162,29 @@ impl Catalog {
             .exec(&txn)
             .await?;
         lineage::refuse_cycle(&txn, row.id, &new.identifier, "links").await?;
-        Event::new(scope, "dataset.register", "dataset", new.identifier.as_str())
-            .project(project.id)
-            .details(serde_json::json!({
-                "kind": new.kind, "technique": new.technique,
-                "parameters": new.parameters.len(), "links": new.links.len(),
-            }))
-            .record(&txn)
-            .await?;
+        Event::new(
+            scope,
+            "dataset.register",
+            "dataset",
+            new.identifier.as_str(),
+        )
+        .project(project.id)
+        .details(serde_json::json!({
+            "kind": new.kind, "technique": new.technique,
+            "parameters": new.parameters.len(), "links": new.links.len(),
+        }))
+        .record(&txn)
+        .await?;
         txn.commit().await?;
         convert::dataset(row)
     }
 
-    async fn insert_parameters(&self, txn: &DatabaseTransaction, dataset_id: i64, checked: Vec<CheckedParameter>) -> Result<()> {
+    async fn insert_parameters(
+        &self,
+        txn: &DatabaseTransaction,
+        dataset_id: i64,
+        checked: Vec<CheckedParameter>,
+    ) -> Result<()> {
         if checked.is_empty() {
             return Ok(());
         }
@@ -166,22 +205,34 @@ impl Catalog {
     /// A dataset by identifier, if the caller may see it; a private dataset of
     /// someone else is "not found", exactly like one that does not exist.
     pub async fn dataset(&self, scope: &Scope, identifier: &str) -> Result<records::Dataset> {
-        self.dataset_model(scope, "identifier", identifier).await.and_then(convert::dataset)
+        self.dataset_model(scope, "identifier", identifier)
+            .await
+            .and_then(convert::dataset)
     }
 
-    pub(crate) async fn dataset_model(&self, scope: &Scope, field: &str, identifier: &str) -> Result<dataset::Model> {
+    pub(crate) async fn dataset_model(
+        &self,
+        scope: &Scope,
+        field: &str,
+        identifier: &str,
+    ) -> Result<dataset::Model> {
         let mut query = dataset::Entity::find().filter(dataset::Column::Identifier.eq(identifier));
         if let Some(visible) = scope.datasets() {
             query = query.filter(visible);
         }
-        query
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| CatalogError::not_found(Some(field), format!("no dataset {identifier:?}")))
+        query.one(&self.db).await?.ok_or_else(|| {
+            CatalogError::not_found(Some(field), format!("no dataset {identifier:?}"))
+        })
     }
 
     /// A visible dataset the caller may change, with its project.
-    async fn dataset_to_change(&self, scope: &Scope, field: &str, identifier: &str, doing: &str) -> Result<dataset::Model> {
+    async fn dataset_to_change(
+        &self,
+        scope: &Scope,
+        field: &str,
+        identifier: &str,
+        doing: &str,
+    ) -> Result<dataset::Model> {
         let row = self.dataset_model(scope, field, identifier).await?;
         scope.require_role(row.project_id, Role::Depositor, doing)?;
         let project = project::Entity::find_by_id(row.project_id)
@@ -192,9 +243,16 @@ impl Catalog {
         Ok(row)
     }
 
-    pub async fn update_description(&self, scope: &Scope, identifier: &str, description: &str) -> Result<records::Dataset> {
+    pub async fn update_description(
+        &self,
+        scope: &Scope,
+        identifier: &str,
+        description: &str,
+    ) -> Result<records::Dataset> {
         check_description(description)?;
-        let row = self.dataset_to_change(scope, "identifier", identifier, "changing a dataset").await?;
+        let row = self
+            .dataset_to_change(scope, "identifier", identifier, "changing a dataset")
+            .await?;
         let txn = self.db.begin().await?;
         let project_id = row.project_id;
         let mut active: dataset::ActiveModel = row.into();
@@ -211,11 +269,21 @@ impl Catalog {
     }
 
     /// Links a dataset to another (its input, or its parent).
-    pub async fn link_datasets(&self, scope: &Scope, from: &DatasetIdentifier, link: NewLink) -> Result<records::DatasetLink> {
+    pub async fn link_datasets(
+        &self,
+        scope: &Scope,
+        from: &DatasetIdentifier,
+        link: NewLink,
+    ) -> Result<records::DatasetLink> {
         if link.target == *from {
-            return Err(CatalogError::invalid("target", "a dataset cannot link to itself"));
+            return Err(CatalogError::invalid(
+                "target",
+                "a dataset cannot link to itself",
+            ));
         }
-        let row = self.dataset_to_change(scope, "dataset", from.as_str(), "linking datasets").await?;
+        let row = self
+            .dataset_to_change(scope, "dataset", from.as_str(), "linking datasets")
+            .await?;
         let txn = self.db.begin().await?;
         let exists = dataset_link::Entity::find()
             .filter(dataset_link::Column::DatasetId.eq(row.id))
@@ -225,7 +293,13 @@ impl Catalog {
             .await?
             .is_some();
         if exists {
-            return Err(CatalogError::conflict(Some("target"), format!("{from} is already linked to {} ({})", link.target, link.kind)));
+            return Err(CatalogError::conflict(
+                Some("target"),
+                format!(
+                    "{from} is already linked to {} ({})",
+                    link.target, link.kind
+                ),
+            ));
         }
         let resolved = insert_link(&txn, row.id, &link).await?;
         lineage::refuse_cycle(&txn, row.id, from, "target").await?;
@@ -235,7 +309,12 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
-        Ok(records::DatasetLink { kind: link.kind, from: from.clone(), to: link.target, resolved })
+        Ok(records::DatasetLink {
+            kind: link.kind,
+            from: from.clone(),
+            to: link.target,
+            resolved,
+        })
     }
 }
 
@@ -243,11 +322,21 @@ fn require_attached(project: &project::Model) -> Result<()> {
     if project.state == ProjectState::Attached.as_str() {
         Ok(())
     } else {
-        Err(CatalogError::conflict(None, format!("project {} is {} and cannot be changed", project.code, project.state)))
+        Err(CatalogError::conflict(
+            None,
+            format!(
+                "project {} is {} and cannot be changed",
+                project.code, project.state
+            ),
+        ))
     }
 }
 
-async fn find_or_create_sample(db: &impl ConnectionTrait, project_id: i32, name: &str) -> Result<sample::Model> {
+async fn find_or_create_sample(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    name: &str,
+) -> Result<sample::Model> {
     let existing = sample::Entity::find()
         .filter(sample::Column::ProjectId.eq(project_id))
         .filter(sample::Column::Name.eq(name))

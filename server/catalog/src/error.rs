@@ -10,9 +10,15 @@ pub enum CatalogError {
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
     #[error("{message}")]
-    NotFound { field: Option<String>, message: String },
+    NotFound {
+        field: Option<String>,
+        message: String,
+    },
     #[error("{message}")]
-    Conflict { field: Option<String>, message: String },
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -23,15 +29,24 @@ pub enum CatalogError {
 
 impl CatalogError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), message: message.into() }
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn not_found(field: Option<&str>, message: impl Into<String>) -> Self {
-        Self::NotFound { field: field.map(str::to_owned), message: message.into() }
+        Self::NotFound {
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
     }
 
     pub fn conflict(field: Option<&str>, message: impl Into<String>) -> Self {
-        Self::Conflict { field: field.map(str::to_owned), message: message.into() }
+        Self::Conflict {
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
     }
 
     /// The input field to blame, if any.
@@ -47,9 +62,18 @@ impl CatalogError {
     pub fn within(self, prefix: &str) -> Self {
         let join = |f: String| format!("{prefix}.{f}");
         match self {
-            Self::Invalid { field, message } => Self::Invalid { field: join(field), message },
-            Self::NotFound { field, message } => Self::NotFound { field: field.map(join), message },
-            Self::Conflict { field, message } => Self::Conflict { field: field.map(join), message },
+            Self::Invalid { field, message } => Self::Invalid {
+                field: join(field),
+                message,
+            },
+            Self::NotFound { field, message } => Self::NotFound {
+                field: field.map(join),
+                message,
+            },
+            Self::Conflict { field, message } => Self::Conflict {
+                field: field.map(join),
+                message,
+            },
             other => other,
         }
     }
@@ -59,7 +83,10 @@ impl From<DbErr> for CatalogError {
     fn from(err: DbErr) -> Self {
         // A unique index refused a row that raced past the checks made before it.
         if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
-            return Self::Conflict { field: None, message: format!("already exists ({detail})") };
+            return Self::Conflict {
+                field: None,
+                message: format!("already exists ({detail})"),
+            };
         }
         Self::Database(err)
     }

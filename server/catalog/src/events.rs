@@ -17,7 +17,12 @@ pub(crate) struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
-    pub fn new(scope: &'a Scope, action: &'static str, entity_type: &'static str, key: &str) -> Self {
+    pub fn new(
+        scope: &'a Scope,
+        action: &'static str,
+        entity_type: &'static str,
+        key: &str,
+    ) -> Self {
         Self {
             scope,
             action,

@@ -1,9 +1,11 @@
 //! Instruments (beamlines, microscopes) and the techniques they serve. Public.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
-use strata_domain::records;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 use strata_domain::Technique;
+use strata_domain::records;
 
 use crate::convert;
 use crate::entity::instrument;
@@ -24,16 +26,29 @@ impl Catalog {
             return Err(CatalogError::invalid("name", "must be 1 to 100 characters"));
         }
         if facility.chars().count() > 100 {
-            return Err(CatalogError::invalid("facility", "must be at most 100 characters"));
+            return Err(CatalogError::invalid(
+                "facility",
+                "must be at most 100 characters",
+            ));
         }
         let txn = self.db.begin().await?;
-        if instrument::Entity::find().filter(instrument::Column::Name.eq(name)).one(&txn).await?.is_some() {
-            return Err(CatalogError::conflict(Some("name"), format!("instrument {name} already exists")));
+        if instrument::Entity::find()
+            .filter(instrument::Column::Name.eq(name))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(CatalogError::conflict(
+                Some("name"),
+                format!("instrument {name} already exists"),
+            ));
         }
         let row = instrument::ActiveModel {
             name: Set(name.to_owned()),
             facility: Set(facility.to_owned()),
-            techniques: Set(serde_json::json!(techniques.iter().map(|t| t.as_str()).collect::<Vec<_>>())),
+            techniques: Set(serde_json::json!(
+                techniques.iter().map(|t| t.as_str()).collect::<Vec<_>>()
+            )),
             created_at: Set(Utc::now()),
             ..Default::default()
         }

@@ -27,8 +27,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
-use strata_migration::MigratorTrait;
 use strata_migration::Migrator;
+use strata_migration::MigratorTrait;
 
 pub use auth::{NewToken, TokenSecret};
 pub use cursor::Cursor;
@@ -40,8 +40,8 @@ pub use parameters::{NewParameter, ParameterDefinition};
 pub use projects::NewProject;
 pub use scope::Scope;
 pub use search::{
-    DatasetFilter, DatasetOrder, OrderDirection, OrderField, Page, PageRequest,
-    ParameterCondition, ParameterOp,
+    DatasetFilter, DatasetOrder, OrderDirection, OrderField, Page, PageRequest, ParameterCondition,
+    ParameterOp,
 };
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -61,7 +61,11 @@ impl Catalog {
         let mut options = ConnectOptions::new(database_url);
         options
             .sqlx_logging(false)
-            .max_connections(if database_url.starts_with("sqlite") { 8 } else { 32 })
+            .max_connections(if database_url.starts_with("sqlite") {
+                8
+            } else {
+                32
+            })
             .acquire_timeout(Duration::from_secs(30))
             .map_sqlx_sqlite_opts(|o| {
                 // WAL lets readers run beside the one writer; the busy timeout makes
@@ -74,7 +78,11 @@ impl Catalog {
         let db = Database::connect(options).await?;
         Migrator::up(&db, None).await?;
         let parameter_ids = Arc::new(parameters::sync_definitions(&db).await?);
-        Ok(Self { db, projects_root, parameter_ids })
+        Ok(Self {
+            db,
+            projects_root,
+            parameter_ids,
+        })
     }
 
     pub fn connection(&self) -> &DatabaseConnection {

@@ -4,12 +4,12 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use strata_domain::records::{self, DatasetLink};
 use strata_domain::DatasetIdentifier;
+use strata_domain::records::{self, DatasetLink};
 
 use crate::auth::corrupt;
 use crate::entity::{dataset, dataset_link};
-use crate::{convert, Catalog, CatalogError, Result, Scope};
+use crate::{Catalog, CatalogError, Result, Scope, convert};
 
 /// How far a lineage query may walk.
 pub const MAX_DEPTH: u32 = 20;
@@ -44,15 +44,30 @@ impl Catalog {
     /// dataset the caller may not see.
     pub async fn lineage(&self, scope: &Scope, identifier: &str, depth: u32) -> Result<Lineage> {
         if !(1..=MAX_DEPTH).contains(&depth) {
-            return Err(CatalogError::invalid("depth", format!("must be 1 to {MAX_DEPTH}; got {depth}")));
+            return Err(CatalogError::invalid(
+                "depth",
+                format!("must be 1 to {MAX_DEPTH}; got {depth}"),
+            ));
         }
         let root = self.dataset_model(scope, "identifier", identifier).await?;
         let ancestors = self.walk(scope, &root, depth, Direction::Ancestors).await?;
-        let descendants = self.walk(scope, &root, depth, Direction::Descendants).await?;
-        Ok(Lineage { dataset: convert::dataset(root)?, ancestors, descendants })
+        let descendants = self
+            .walk(scope, &root, depth, Direction::Descendants)
+            .await?;
+        Ok(Lineage {
+            dataset: convert::dataset(root)?,
+            ancestors,
+            descendants,
+        })
     }
 
-    async fn walk(&self, scope: &Scope, root: &dataset::Model, depth: u32, direction: Direction) -> Result<Vec<LineageEdge>> {
+    async fn walk(
+        &self,
+        scope: &Scope,
+        root: &dataset::Model,
+        depth: u32,
+        direction: Direction,
+    ) -> Result<Vec<LineageEdge>> {
         let mut names: HashMap<i64, String> = HashMap::from([(root.id, root.identifier.clone())]);
         let mut frontier = vec![root.id];
         let mut edges = Vec::new();
@@ -61,8 +76,10 @@ impl Catalog {
                 break;
             }
             let links = match direction {
-                Direction::Ancestors => dataset_link::Entity::find().filter(dataset_link::Column::DatasetId.is_in(frontier.clone())),
-                Direction::Descendants => dataset_link::Entity::find().filter(dataset_link::Column::TargetDatasetId.is_in(frontier.clone())),
+                Direction::Ancestors => dataset_link::Entity::find()
+                    .filter(dataset_link::Column::DatasetId.is_in(frontier.clone())),
+                Direction::Descendants => dataset_link::Entity::find()
+                    .filter(dataset_link::Column::TargetDatasetId.is_in(frontier.clone())),
             }
             .all(&self.db)
             .await?;
@@ -73,7 +90,8 @@ impl Catalog {
                     Direction::Descendants => Some(l.dataset_id),
                 })
                 .collect();
-            let visible: HashMap<i64, dataset::Model> = self.visible_datasets(scope, &far_ids).await?;
+            let visible: HashMap<i64, dataset::Model> =
+                self.visible_datasets(scope, &far_ids).await?;
             frontier = Vec::new();
             for link in links {
                 let far_id = match direction {
@@ -89,8 +107,14 @@ impl Catalog {
                     },
                 };
                 let (from, to) = match direction {
-                    Direction::Ancestors => (names[&link.dataset_id].clone(), link.target_identifier.clone()),
-                    Direction::Descendants => (far.map(|r| r.identifier.clone()).unwrap_or_default(), link.target_identifier.clone()),
+                    Direction::Ancestors => (
+                        names[&link.dataset_id].clone(),
+                        link.target_identifier.clone(),
+                    ),
+                    Direction::Descendants => (
+                        far.map(|r| r.identifier.clone()).unwrap_or_default(),
+                        link.target_identifier.clone(),
+                    ),
                 };
                 edges.push(LineageEdge {
                     link: DatasetLink {
@@ -102,10 +126,10 @@ impl Catalog {
                     depth: level,
                     dataset: far.cloned().map(convert::dataset).transpose()?,
                 });
-                if let Some(row) = far {
-                    if names.insert(row.id, row.identifier.clone()).is_none() {
-                        frontier.push(row.id);
-                    }
+                if let Some(row) = far
+                    && names.insert(row.id, row.identifier.clone()).is_none()
+                {
+                    frontier.push(row.id);
                 }
             }
         }
@@ -113,22 +137,37 @@ impl Catalog {
     }
 
     /// The datasets among `ids` that the caller may see, by id.
-    pub(crate) async fn visible_datasets(&self, scope: &Scope, ids: &[i64]) -> Result<HashMap<i64, dataset::Model>> {
+    pub(crate) async fn visible_datasets(
+        &self,
+        scope: &Scope,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, dataset::Model>> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let mut query = dataset::Entity::find().filter(dataset::Column::Id.is_in(ids.iter().copied()));
+        let mut query =
+            dataset::Entity::find().filter(dataset::Column::Id.is_in(ids.iter().copied()));
         if let Some(visible) = scope.datasets() {
             query = query.filter(visible);
         }
-        Ok(query.all(&self.db).await?.into_iter().map(|d| (d.id, d)).collect())
+        Ok(query
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d))
+            .collect())
     }
 }
 
 /// Refuses a change to the links of `start` that would let it derive from
 /// itself. Only links touching `start` changed, so any new cycle passes
 /// through it: walking its ancestors is enough.
-pub(crate) async fn refuse_cycle(db: &impl ConnectionTrait, start: i64, identifier: &DatasetIdentifier, field: &str) -> Result<()> {
+pub(crate) async fn refuse_cycle(
+    db: &impl ConnectionTrait,
+    start: i64,
+    identifier: &DatasetIdentifier,
+    field: &str,
+) -> Result<()> {
     let mut seen = HashSet::new();
     let mut frontier = vec![start];
     while !frontier.is_empty() {

@@ -9,11 +9,15 @@ use strata_domain::records::{self, DatasetLink, Parameter, ParameterValue};
 
 use crate::auth::corrupt;
 use crate::entity::{dataset, dataset_link, parameter, parameter_type};
-use crate::{convert, Catalog, Result, Scope};
+use crate::{Catalog, Result, Scope, convert};
 
 impl Catalog {
     /// Visible datasets by id.
-    pub async fn datasets_by_id(&self, scope: &Scope, ids: &[i64]) -> Result<HashMap<i64, records::Dataset>> {
+    pub async fn datasets_by_id(
+        &self,
+        scope: &Scope,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, records::Dataset>> {
         self.visible_datasets(scope, ids)
             .await?
             .into_iter()
@@ -23,16 +27,23 @@ impl Catalog {
 
     /// The parameters of each dataset, by name.
     pub async fn parameters_of(&self, dataset_ids: &[i64]) -> Result<HashMap<i64, Vec<Parameter>>> {
-        let types: HashMap<i32, parameter_type::Model> =
-            parameter_type::Entity::find().all(&self.db).await?.into_iter().map(|t| (t.id, t)).collect();
+        let types: HashMap<i32, parameter_type::Model> = parameter_type::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
         let mut by_dataset: HashMap<i64, Vec<Parameter>> = HashMap::new();
         for p in parameter::Entity::find()
             .filter(parameter::Column::DatasetId.is_in(dataset_ids.iter().copied()))
             .all(&self.db)
             .await?
         {
-            let t = types.get(&p.parameter_type_id).ok_or_else(|| corrupt("parameter without a type"))?;
-            let value: ParameterValue = serde_json::from_value(p.value_as_given).map_err(corrupt)?;
+            let t = types
+                .get(&p.parameter_type_id)
+                .ok_or_else(|| corrupt("parameter without a type"))?;
+            let value: ParameterValue =
+                serde_json::from_value(p.value_as_given).map_err(corrupt)?;
             by_dataset.entry(p.dataset_id).or_default().push(Parameter {
                 name: t.name.clone(),
                 value,
@@ -53,7 +64,10 @@ impl Catalog {
         &self,
         scope: &Scope,
         dataset_ids: &[i64],
-    ) -> Result<(HashMap<i64, Vec<DatasetLink>>, HashMap<i64, Vec<DatasetLink>>)> {
+    ) -> Result<(
+        HashMap<i64, Vec<DatasetLink>>,
+        HashMap<i64, Vec<DatasetLink>>,
+    )> {
         let outgoing = dataset_link::Entity::find()
             .filter(dataset_link::Column::DatasetId.is_in(dataset_ids.iter().copied()))
             .order_by_asc(dataset_link::Column::Id)
@@ -64,11 +78,18 @@ impl Catalog {
             .order_by_asc(dataset_link::Column::Id)
             .all(&self.db)
             .await?;
-        let mut far: Vec<i64> = outgoing.iter().filter_map(|l| l.target_dataset_id).collect();
+        let mut far: Vec<i64> = outgoing
+            .iter()
+            .filter_map(|l| l.target_dataset_id)
+            .collect();
         far.extend(incoming.iter().map(|l| l.dataset_id));
         far.extend(dataset_ids);
         let visible = self.visible_datasets(scope, &far).await?;
-        let name = |id: i64| visible.get(&id).map(|d: &dataset::Model| d.identifier.clone());
+        let name = |id: i64| {
+            visible
+                .get(&id)
+                .map(|d: &dataset::Model| d.identifier.clone())
+        };
         let to_link = |l: &dataset_link::Model, from: String| -> Result<DatasetLink> {
             Ok(DatasetLink {
                 kind: l.kind.parse().map_err(corrupt)?,
@@ -79,7 +100,9 @@ impl Catalog {
         };
         let mut out: HashMap<i64, Vec<DatasetLink>> = HashMap::new();
         for l in &outgoing {
-            let far_visible = l.target_dataset_id.is_none_or(|id| visible.contains_key(&id));
+            let far_visible = l
+                .target_dataset_id
+                .is_none_or(|id| visible.contains_key(&id));
             if let (true, Some(from)) = (far_visible, name(l.dataset_id)) {
                 out.entry(l.dataset_id).or_default().push(to_link(l, from)?);
             }
@@ -96,8 +119,13 @@ impl Catalog {
 
 impl Catalog {
     /// Visible datasets by identifier.
-    pub async fn datasets_by_identifier(&self, scope: &Scope, identifiers: &[String]) -> Result<HashMap<String, records::Dataset>> {
-        let mut query = dataset::Entity::find().filter(dataset::Column::Identifier.is_in(identifiers.iter().cloned()));
+    pub async fn datasets_by_identifier(
+        &self,
+        scope: &Scope,
+        identifiers: &[String],
+    ) -> Result<HashMap<String, records::Dataset>> {
+        let mut query = dataset::Entity::find()
+            .filter(dataset::Column::Identifier.is_in(identifiers.iter().cloned()));
         if let Some(visible) = scope.datasets() {
             query = query.filter(visible);
         }
@@ -111,7 +139,9 @@ impl Catalog {
 
     /// The caller, with their memberships; `None` for anonymous callers.
     pub async fn me(&self, scope: &Scope) -> Result<Option<records::User>> {
-        let Some(user_id) = scope.user_id() else { return Ok(None) };
+        let Some(user_id) = scope.user_id() else {
+            return Ok(None);
+        };
         let user = crate::entity::user::Entity::find_by_id(user_id)
             .one(&self.db)
             .await?
@@ -133,6 +163,10 @@ impl Catalog {
             .map(|(c, r)| Ok((c.parse().map_err(corrupt)?, r.parse().map_err(corrupt)?)))
             .collect::<Result<Vec<_>>>()?;
         memberships.sort();
-        Ok(Some(records::User { name: user.name, is_admin: user.is_admin, memberships }))
+        Ok(Some(records::User {
+            name: user.name,
+            is_admin: user.is_admin,
+            memberships,
+        }))
     }
 }

@@ -16,12 +16,30 @@ use crate::{Catalog, CatalogError, Result};
 
 /// The definition files, one per technique group.
 const DEFINITION_FILES: &[(&str, &str)] = &[
-    ("cryo-em.json", include_str!("../../../schema/parameters/cryo-em.json")),
-    ("motion-correction.json", include_str!("../../../schema/parameters/motion-correction.json")),
-    ("ctf.json", include_str!("../../../schema/parameters/ctf.json")),
-    ("mx.json", include_str!("../../../schema/parameters/mx.json")),
-    ("saxs.json", include_str!("../../../schema/parameters/saxs.json")),
-    ("light-microscopy.json", include_str!("../../../schema/parameters/light-microscopy.json")),
+    (
+        "cryo-em.json",
+        include_str!("../../../schema/parameters/cryo-em.json"),
+    ),
+    (
+        "motion-correction.json",
+        include_str!("../../../schema/parameters/motion-correction.json"),
+    ),
+    (
+        "ctf.json",
+        include_str!("../../../schema/parameters/ctf.json"),
+    ),
+    (
+        "mx.json",
+        include_str!("../../../schema/parameters/mx.json"),
+    ),
+    (
+        "saxs.json",
+        include_str!("../../../schema/parameters/saxs.json"),
+    ),
+    (
+        "light-microscopy.json",
+        include_str!("../../../schema/parameters/light-microscopy.json"),
+    ),
 ];
 
 /// One parameter as its definition file describes it.
@@ -71,8 +89,15 @@ fn parse_definitions() -> Result<BTreeMap<String, ParameterDefinition>, String> 
             serde_json::from_str(text).map_err(|e| format!("schema/parameters/{file}: {e}"))?;
         for (name, p) in parsed.properties {
             let definition = ParameterDefinition {
-                value_type: p.value_type.parse().map_err(|e| format!("{file}: {name}: {e}"))?,
-                technique: p.technique.map(|t| t.parse()).transpose().map_err(|e| format!("{file}: {name}: {e}"))?,
+                value_type: p
+                    .value_type
+                    .parse()
+                    .map_err(|e| format!("{file}: {name}: {e}"))?,
+                technique: p
+                    .technique
+                    .map(|t| t.parse())
+                    .transpose()
+                    .map_err(|e| format!("{file}: {name}: {e}"))?,
                 unit: p.unit,
                 description: p.description,
                 minimum: p.minimum,
@@ -90,7 +115,10 @@ fn parse_definitions() -> Result<BTreeMap<String, ParameterDefinition>, String> 
 
 pub(crate) fn definition(field: &str, name: &str) -> Result<&'static ParameterDefinition> {
     definitions().get(name).ok_or_else(|| {
-        CatalogError::invalid(field, format!("unknown parameter {name:?}; the defined ones are listed by parameterTypes"))
+        CatalogError::invalid(
+            field,
+            format!("unknown parameter {name:?}; the defined ones are listed by parameterTypes"),
+        )
     })
 }
 
@@ -113,51 +141,83 @@ pub(crate) struct CheckedParameter {
 impl ParameterDefinition {
     /// Checks a value against this definition. `field` is the input path of
     /// the parameter (`parameters[2]`); errors name `.value` or `.unit` in it.
-    pub(crate) fn check(&'static self, field: &str, given: NewParameter) -> Result<CheckedParameter> {
+    pub(crate) fn check(
+        &'static self,
+        field: &str,
+        given: NewParameter,
+    ) -> Result<CheckedParameter> {
         let name = &self.name;
-        if let Some(unit) = &given.unit {
-            if Some(unit) != self.unit.as_ref() {
-                let expected = self.unit.as_deref().map_or("has no unit".to_owned(), |u| format!("is in {u}"));
-                return Err(CatalogError::invalid(
-                    format!("{field}.unit"),
-                    format!("{name} {expected}; got unit {unit:?}"),
-                ));
-            }
+        if let Some(unit) = &given.unit
+            && Some(unit) != self.unit.as_ref()
+        {
+            let expected = self
+                .unit
+                .as_deref()
+                .map_or("has no unit".to_owned(), |u| format!("is in {u}"));
+            return Err(CatalogError::invalid(
+                format!("{field}.unit"),
+                format!("{name} {expected}; got unit {unit:?}"),
+            ));
         }
         let wrong_type = || {
             CatalogError::invalid(
                 format!("{field}.value"),
-                format!("{name} takes {}; got {} ({})", article(self.value_type), given.value.describe(), given.value),
+                format!(
+                    "{name} takes {}; got {} ({})",
+                    article(self.value_type),
+                    given.value.describe(),
+                    given.value
+                ),
             )
         };
         let (number, text) = match (&given.value, self.value_type) {
-            (ParameterValue::Integer(v), ValueType::Integer | ValueType::Number) => (Some(*v as f64), None),
+            (ParameterValue::Integer(v), ValueType::Integer | ValueType::Number) => {
+                (Some(*v as f64), None)
+            }
             (ParameterValue::Number(v), ValueType::Number) if v.is_finite() => (Some(*v), None),
             (ParameterValue::Bool(v), ValueType::Boolean) => (Some(f64::from(u8::from(*v))), None),
             (ParameterValue::Text(v), ValueType::String) => (None, Some(v.clone())),
             _ => return Err(wrong_type()),
         };
-        let unit = self.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
-        if let (Some(v), Some(min)) = (number, self.minimum) {
-            if v < min {
-                return Err(CatalogError::invalid(format!("{field}.value"), format!("{name} must be at least {min}{unit}; got {v}")));
-            }
+        let unit = self
+            .unit
+            .as_deref()
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default();
+        if let (Some(v), Some(min)) = (number, self.minimum)
+            && v < min
+        {
+            return Err(CatalogError::invalid(
+                format!("{field}.value"),
+                format!("{name} must be at least {min}{unit}; got {v}"),
+            ));
         }
-        if let (Some(v), Some(max)) = (number, self.maximum) {
-            if v > max {
-                return Err(CatalogError::invalid(format!("{field}.value"), format!("{name} must be at most {max}{unit}; got {v}")));
-            }
+        if let (Some(v), Some(max)) = (number, self.maximum)
+            && v > max
+        {
+            return Err(CatalogError::invalid(
+                format!("{field}.value"),
+                format!("{name} must be at most {max}{unit}; got {v}"),
+            ));
         }
         if let Some(t) = &text {
             let max = self.max_length.unwrap_or(1024).min(1024);
             if t.chars().count() > max {
                 return Err(CatalogError::invalid(
                     format!("{field}.value"),
-                    format!("{name} must be at most {max} characters; got {}", t.chars().count()),
+                    format!(
+                        "{name} must be at most {max} characters; got {}",
+                        t.chars().count()
+                    ),
                 ));
             }
         }
-        Ok(CheckedParameter { definition: self, number, text, given })
+        Ok(CheckedParameter {
+            definition: self,
+            number,
+            text,
+            given,
+        })
     }
 }
 
@@ -179,7 +239,10 @@ pub(crate) fn check_all(parameters: Vec<NewParameter>) -> Result<Vec<CheckedPara
         .map(|(i, p)| {
             let field = format!("parameters[{i}]");
             if !seen.insert(p.name.clone()) {
-                return Err(CatalogError::invalid(format!("{field}.name"), format!("{} is given more than once", p.name)));
+                return Err(CatalogError::invalid(
+                    format!("{field}.name"),
+                    format!("{} is given more than once", p.name),
+                ));
             }
             definition(&format!("{field}.name"), &p.name)?.check(&field, p)
         })
@@ -204,7 +267,13 @@ pub(crate) async fn sync_definitions(db: &impl ConnectionTrait) -> Result<BTreeM
                 d.description.clone(),
             );
             match stored.get(&d.name) {
-                Some(m) if (m.unit.clone(), m.value_type.clone(), m.technique.clone(), m.description.clone()) == wanted => {}
+                Some(m)
+                    if (
+                        m.unit.clone(),
+                        m.value_type.clone(),
+                        m.technique.clone(),
+                        m.description.clone(),
+                    ) == wanted => {}
                 Some(m) => {
                     let mut active: parameter_type::ActiveModel = m.clone().into();
                     active.unit = Set(wanted.0);
@@ -229,11 +298,15 @@ pub(crate) async fn sync_definitions(db: &impl ConnectionTrait) -> Result<BTreeM
             }
         }
     }
-    Ok(parameter_type::Entity::find().all(db).await?.into_iter().map(|m| (m.name, m.id)).collect())
+    Ok(parameter_type::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.name, m.id))
+        .collect())
 }
 
 impl Catalog {
-
     /// Every parameter type, by name. Definitions are public.
     pub async fn parameter_types(&self) -> Result<Vec<records::ParameterType>> {
         parameter_type::Entity::find()
@@ -261,18 +334,46 @@ mod tests {
     }
 
     fn given(name: &str, value: ParameterValue, unit: Option<&str>) -> NewParameter {
-        NewParameter { name: name.into(), value, unit: unit.map(Into::into) }
+        NewParameter {
+            name: name.into(),
+            value,
+            unit: unit.map(Into::into),
+        }
     }
 
     #[test]
     fn each_violation_names_the_parameter_and_the_expectation() {
         let cases = [
-            (given("EM_voltage", ParameterValue::Text("high".into()), None), "parameters[0].value", "EM_voltage takes a number; got a string (\"high\")"),
-            (given("EM_voltage", ParameterValue::Number(-1.0), None), "parameters[0].value", "EM_voltage must be at least 0 V; got -1"),
-            (given("EM_amplitude_contrast", ParameterValue::Number(1.5), None), "parameters[0].value", "EM_amplitude_contrast must be at most 1; got 1.5"),
-            (given("EM_images_count", ParameterValue::Number(2.5), None), "parameters[0].value", "EM_images_count takes an integer; got a number (2.5)"),
-            (given("EM_voltage", ParameterValue::Number(300.0), Some("kV")), "parameters[0].unit", "EM_voltage is in V; got unit \"kV\""),
-            (given("EM_warp_factor", ParameterValue::Number(1.0), None), "parameters[0].name", "unknown parameter \"EM_warp_factor\""),
+            (
+                given("EM_voltage", ParameterValue::Text("high".into()), None),
+                "parameters[0].value",
+                "EM_voltage takes a number; got a string (\"high\")",
+            ),
+            (
+                given("EM_voltage", ParameterValue::Number(-1.0), None),
+                "parameters[0].value",
+                "EM_voltage must be at least 0 V; got -1",
+            ),
+            (
+                given("EM_amplitude_contrast", ParameterValue::Number(1.5), None),
+                "parameters[0].value",
+                "EM_amplitude_contrast must be at most 1; got 1.5",
+            ),
+            (
+                given("EM_images_count", ParameterValue::Number(2.5), None),
+                "parameters[0].value",
+                "EM_images_count takes an integer; got a number (2.5)",
+            ),
+            (
+                given("EM_voltage", ParameterValue::Number(300.0), Some("kV")),
+                "parameters[0].unit",
+                "EM_voltage is in V; got unit \"kV\"",
+            ),
+            (
+                given("EM_warp_factor", ParameterValue::Number(1.0), None),
+                "parameters[0].name",
+                "unknown parameter \"EM_warp_factor\"",
+            ),
         ];
         for (p, field, message) in cases {
             let err = check_all(vec![p]).err().expect("must be refused");
@@ -283,7 +384,12 @@ mod tests {
 
     #[test]
     fn integers_are_numbers_and_duplicates_are_refused() {
-        let ok = check_all(vec![given("EM_voltage", ParameterValue::Integer(300000), Some("V"))]).unwrap();
+        let ok = check_all(vec![given(
+            "EM_voltage",
+            ParameterValue::Integer(300000),
+            Some("V"),
+        )])
+        .unwrap();
         assert_eq!(ok[0].number, Some(300000.0));
         let err = check_all(vec![
             given("EM_voltage", ParameterValue::Integer(1), None),

@@ -37,7 +37,11 @@ pub(crate) fn directory_name(title: &str) -> String {
     }
     let slug: String = slug.trim_end_matches('-').chars().take(80).collect();
     let slug = slug.trim_end_matches('-');
-    if slug.is_empty() { "ST-project".to_owned() } else { format!("ST-{slug}") }
+    if slug.is_empty() {
+        "ST-project".to_owned()
+    } else {
+        format!("ST-{slug}")
+    }
 }
 
 impl Catalog {
@@ -45,11 +49,22 @@ impl Catalog {
         scope.require_admin("creating a project")?;
         let title = new.title.trim();
         if title.is_empty() || title.chars().count() > MAX_TITLE {
-            return Err(CatalogError::invalid("title", format!("must be 1 to {MAX_TITLE} characters")));
+            return Err(CatalogError::invalid(
+                "title",
+                format!("must be 1 to {MAX_TITLE} characters"),
+            ));
         }
         let txn = self.db.begin().await?;
-        if project::Entity::find().filter(project::Column::Code.eq(new.code.as_str())).one(&txn).await?.is_some() {
-            return Err(CatalogError::conflict(Some("code"), format!("a project with code {} already exists", new.code)));
+        if project::Entity::find()
+            .filter(project::Column::Code.eq(new.code.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(CatalogError::conflict(
+                Some("code"),
+                format!("a project with code {} already exists", new.code),
+            ));
         }
         // A title that slugs to a directory already in use gets a numbered name.
         let base = self.projects_root.join(directory_name(title));
@@ -63,7 +78,10 @@ impl Catalog {
             if !taken {
                 break;
             }
-            directory = base.with_file_name(format!("{}-{n}", base.file_name().unwrap_or_default().to_string_lossy()));
+            directory = base.with_file_name(format!(
+                "{}-{n}",
+                base.file_name().unwrap_or_default().to_string_lossy()
+            ));
         }
         let now = Utc::now();
         let row = project::ActiveModel {
@@ -91,18 +109,24 @@ impl Catalog {
     /// A project by code, if the caller may see it. A private project of
     /// someone else is "not found", exactly like one that does not exist.
     pub async fn project(&self, scope: &Scope, code: &str) -> Result<records::Project> {
-        self.project_model(scope, "code", code).await.and_then(convert::project)
+        self.project_model(scope, "code", code)
+            .await
+            .and_then(convert::project)
     }
 
-    pub(crate) async fn project_model(&self, scope: &Scope, field: &str, code: &str) -> Result<project::Model> {
+    pub(crate) async fn project_model(
+        &self,
+        scope: &Scope,
+        field: &str,
+        code: &str,
+    ) -> Result<project::Model> {
         let mut query = project::Entity::find().filter(project::Column::Code.eq(code));
         if let Some(visible) = scope.projects() {
             query = query.filter(visible);
         }
-        query
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| CatalogError::not_found(Some(field), format!("no project with code {code:?}")))
+        query.one(&self.db).await?.ok_or_else(|| {
+            CatalogError::not_found(Some(field), format!("no project with code {code:?}"))
+        })
     }
 
     pub async fn projects(&self, scope: &Scope) -> Result<Vec<records::Project>> {
@@ -110,19 +134,40 @@ impl Catalog {
         if let Some(visible) = scope.projects() {
             query = query.filter(visible);
         }
-        query.all(&self.db).await?.into_iter().map(convert::project).collect()
+        query
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(convert::project)
+            .collect()
     }
 
-    pub async fn projects_by_uid(&self, scope: &Scope, uids: &[i32]) -> Result<Vec<records::Project>> {
-        let mut query = project::Entity::find().filter(project::Column::Id.is_in(uids.iter().copied()));
+    pub async fn projects_by_uid(
+        &self,
+        scope: &Scope,
+        uids: &[i32],
+    ) -> Result<Vec<records::Project>> {
+        let mut query =
+            project::Entity::find().filter(project::Column::Id.is_in(uids.iter().copied()));
         if let Some(visible) = scope.projects() {
             query = query.filter(visible);
         }
-        query.all(&self.db).await?.into_iter().map(convert::project).collect()
+        query
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(convert::project)
+            .collect()
     }
 
     /// Adds a member or changes their role.
-    pub async fn add_member(&self, scope: &Scope, code: &str, user_name: &UserName, role: Role) -> Result<Member> {
+    pub async fn add_member(
+        &self,
+        scope: &Scope,
+        code: &str,
+        user_name: &UserName,
+        role: Role,
+    ) -> Result<Member> {
         let project = self.project_model(scope, "project", code).await?;
         scope.require_role(project.id, Role::Manager, "adding members")?;
         let txn = self.db.begin().await?;
@@ -130,8 +175,12 @@ impl Catalog {
             .filter(user::Column::Name.eq(user_name.as_str()))
             .one(&txn)
             .await?
-            .ok_or_else(|| CatalogError::not_found(Some("user"), format!("no user named {user_name}")))?;
-        let existing = membership::Entity::find_by_id((project.id, user.id)).one(&txn).await?;
+            .ok_or_else(|| {
+                CatalogError::not_found(Some("user"), format!("no user named {user_name}"))
+            })?;
+        let existing = membership::Entity::find_by_id((project.id, user.id))
+            .one(&txn)
+            .await?;
         match existing {
             Some(m) => {
                 let mut active: membership::ActiveModel = m.into();
@@ -155,13 +204,18 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
-        Ok(Member { user: user_name.to_string(), role })
+        Ok(Member {
+            user: user_name.to_string(),
+            role,
+        })
     }
 
     /// The members of a project: names of people, for members and admins only.
     pub async fn members(&self, scope: &Scope, project_uid: i32) -> Result<Vec<Member>> {
         if !scope.can_see_members(project_uid) {
-            return Err(CatalogError::Forbidden("a project's members are listed to its members only".into()));
+            return Err(CatalogError::Forbidden(
+                "a project's members are listed to its members only".into(),
+            ));
         }
         let rows = membership::Entity::find()
             .filter(membership::Column::ProjectId.eq(project_uid))
@@ -190,7 +244,12 @@ impl Catalog {
     /// Sets or lifts a project's embargo. Its datasets become public at the
     /// embargo's end (denormalised onto each dataset, so that the access
     /// condition needs no join).
-    pub async fn set_embargo(&self, scope: &Scope, code: &str, embargo_end: Option<DateTime<Utc>>) -> Result<records::Project> {
+    pub async fn set_embargo(
+        &self,
+        scope: &Scope,
+        code: &str,
+        embargo_end: Option<DateTime<Utc>>,
+    ) -> Result<records::Project> {
         let project = self.project_model(scope, "code", code).await?;
         scope.require_role(project.id, Role::Manager, "setting the embargo")?;
         let txn = self.db.begin().await?;

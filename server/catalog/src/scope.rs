@@ -13,13 +13,17 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition};
 use strata_domain::Role;
 
-use crate::entity::{dataset, project};
 use crate::CatalogError;
+use crate::entity::{dataset, project};
 
 #[derive(Debug, Clone)]
 enum Principal {
     Anonymous,
-    User { id: i32, name: String, is_admin: bool },
+    User {
+        id: i32,
+        name: String,
+        is_admin: bool,
+    },
     /// The local operator (CLI with direct database access): a facility admin.
     System,
 }
@@ -34,16 +38,33 @@ pub struct Scope {
 
 impl Scope {
     pub fn anonymous() -> Self {
-        Self { principal: Principal::Anonymous, memberships: HashMap::new(), now: Utc::now() }
+        Self {
+            principal: Principal::Anonymous,
+            memberships: HashMap::new(),
+            now: Utc::now(),
+        }
     }
 
     /// The operator at the machine, who has the database itself.
     pub fn system() -> Self {
-        Self { principal: Principal::System, memberships: HashMap::new(), now: Utc::now() }
+        Self {
+            principal: Principal::System,
+            memberships: HashMap::new(),
+            now: Utc::now(),
+        }
     }
 
-    pub(crate) fn user(id: i32, name: String, is_admin: bool, memberships: HashMap<i32, Role>) -> Self {
-        Self { principal: Principal::User { id, name, is_admin }, memberships, now: Utc::now() }
+    pub(crate) fn user(
+        id: i32,
+        name: String,
+        is_admin: bool,
+        memberships: HashMap<i32, Role>,
+    ) -> Self {
+        Self {
+            principal: Principal::User { id, name, is_admin },
+            memberships,
+            now: Utc::now(),
+        }
     }
 
     /// The name written into the event log.
@@ -67,7 +88,10 @@ impl Scope {
     }
 
     pub fn is_admin(&self) -> bool {
-        matches!(self.principal, Principal::System | Principal::User { is_admin: true, .. })
+        matches!(
+            self.principal,
+            Principal::System | Principal::User { is_admin: true, .. }
+        )
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -86,7 +110,12 @@ impl Scope {
     }
 
     /// Refuses unless the caller has at least `role` in the project (admins always do).
-    pub fn require_role(&self, project_uid: i32, role: Role, doing: &str) -> Result<(), CatalogError> {
+    pub fn require_role(
+        &self,
+        project_uid: i32,
+        role: Role,
+        doing: &str,
+    ) -> Result<(), CatalogError> {
         if self.is_admin() || self.role_in(project_uid).is_some_and(|r| r >= role) {
             return Ok(());
         }
@@ -120,7 +149,9 @@ impl Scope {
         Some(if members.is_empty() {
             Condition::all().add(public)
         } else {
-            Condition::any().add(public).add(dataset::Column::ProjectId.is_in(members))
+            Condition::any()
+                .add(public)
+                .add(dataset::Column::ProjectId.is_in(members))
         })
     }
 

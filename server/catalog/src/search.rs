@@ -5,15 +5,15 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Value,
+    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Value,
 };
 use strata_domain::records::{self, ParameterValue};
 use strata_domain::{DatasetKind, Technique, ValueType};
 
 use crate::entity::{dataset, parameter, project};
 use crate::parameters::definition;
-use crate::{convert, Catalog, CatalogError, Cursor, Result, Scope};
+use crate::{Catalog, CatalogError, Cursor, Result, Scope, convert};
 
 pub const DEFAULT_PAGE: u64 = 50;
 pub const MAX_PAGE: u64 = 500;
@@ -117,7 +117,8 @@ impl OrderField {
         let bad = || CatalogError::invalid(field, "is not a cursor for this ordering");
         Ok(match self {
             OrderField::AcquiredAt | OrderField::CreatedAt => {
-                let at: DateTime<Utc> = key.as_str().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+                let at: DateTime<Utc> =
+                    key.as_str().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
                 at.into()
             }
             OrderField::Identifier => key.as_str().ok_or_else(bad)?.to_owned().into(),
@@ -136,7 +137,8 @@ fn contains(column: impl sea_orm::sea_query::IntoColumnRef, needle: &str) -> Exp
             c => vec![c],
         })
         .collect();
-    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+    Expr::expr(Func::lower(Expr::col(column)))
+        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 impl Catalog {
@@ -159,7 +161,10 @@ impl Catalog {
             all = all.add(dataset::Column::ProjectId.eq(id.unwrap_or(-1)));
         }
         if let Some(s) = &filter.instrument {
-            all = all.add(contains((dataset::Entity, dataset::Column::InstrumentName), s));
+            all = all.add(contains(
+                (dataset::Entity, dataset::Column::InstrumentName),
+                s,
+            ));
         }
         if let Some(s) = &filter.description {
             all = all.add(contains((dataset::Entity, dataset::Column::Description), s));
@@ -170,10 +175,13 @@ impl Catalog {
         if let Some(at) = filter.acquired_until {
             all = all.add(dataset::Column::AcquiredAt.lte(at));
         }
-        if let (Some(from), Some(until)) = (filter.acquired_from, filter.acquired_until) {
-            if from > until {
-                return Err(CatalogError::invalid("acquiredUntil", "must not be before acquiredFrom"));
-            }
+        if let (Some(from), Some(until)) = (filter.acquired_from, filter.acquired_until)
+            && from > until
+        {
+            return Err(CatalogError::invalid(
+                "acquiredUntil",
+                "must not be before acquiredFrom",
+            ));
         }
         if let Some(kind) = filter.kind {
             all = all.add(dataset::Column::Kind.eq(kind.as_str()));
@@ -193,23 +201,35 @@ impl Catalog {
     /// `EXISTS (SELECT 1 FROM parameter WHERE dataset_id = dataset.id AND type = … AND value …)`:
     /// served by the (dataset_id, parameter_type_id) index when the dataset
     /// side drives the search, by (parameter_type_id, value) when it does not.
-    fn parameter_condition(&self, field: &str, condition: &ParameterCondition) -> Result<Condition> {
+    fn parameter_condition(
+        &self,
+        field: &str,
+        condition: &ParameterCondition,
+    ) -> Result<Condition> {
         let def = definition(&format!("{field}.name"), &condition.name)?;
-        let type_id = *self
-            .parameter_ids
-            .get(&def.name)
-            .ok_or_else(|| CatalogError::invalid(format!("{field}.name"), "has no parameter type row"))?;
+        let type_id = *self.parameter_ids.get(&def.name).ok_or_else(|| {
+            CatalogError::invalid(format!("{field}.name"), "has no parameter type row")
+        })?;
         let number = (parameter::Entity, parameter::Column::ValueNumber);
         let text = (parameter::Entity, parameter::Column::ValueText);
         let numeric = matches!(def.value_type, ValueType::Number | ValueType::Integer);
         let refuse = |op: &str| {
-            CatalogError::invalid(format!("{field}.{op}"), format!("{} is {}; {op} does not apply", def.name, def.value_type))
+            CatalogError::invalid(
+                format!("{field}.{op}"),
+                format!("{} is {}; {op} does not apply", def.name, def.value_type),
+            )
         };
         let value_condition: Expr = match &condition.op {
             ParameterOp::Eq(v) => match (v, def.value_type) {
-                (ParameterValue::Integer(n), ValueType::Number | ValueType::Integer) => Expr::col(number).eq(*n as f64),
-                (ParameterValue::Number(n), ValueType::Number | ValueType::Integer) => Expr::col(number).eq(*n),
-                (ParameterValue::Bool(b), ValueType::Boolean) => Expr::col(number).eq(f64::from(u8::from(*b))),
+                (ParameterValue::Integer(n), ValueType::Number | ValueType::Integer) => {
+                    Expr::col(number).eq(*n as f64)
+                }
+                (ParameterValue::Number(n), ValueType::Number | ValueType::Integer) => {
+                    Expr::col(number).eq(*n)
+                }
+                (ParameterValue::Bool(b), ValueType::Boolean) => {
+                    Expr::col(number).eq(f64::from(u8::from(*b)))
+                }
                 (ParameterValue::Text(s), ValueType::String) => Expr::col(text).eq(s.as_str()),
                 (v, t) => {
                     return Err(CatalogError::invalid(
@@ -224,7 +244,10 @@ impl Catalog {
             ParameterOp::Gte(v) if numeric => Expr::col(number).gte(*v),
             ParameterOp::Between(lo, hi) if numeric => {
                 if lo > hi {
-                    return Err(CatalogError::invalid(format!("{field}.between"), format!("the lower bound {lo} is above the upper bound {hi}")));
+                    return Err(CatalogError::invalid(
+                        format!("{field}.between"),
+                        format!("the lower bound {lo} is above the upper bound {hi}"),
+                    ));
                 }
                 Expr::col(number).between(*lo, *hi)
             }
@@ -239,16 +262,28 @@ impl Catalog {
         let exists = Query::select()
             .expr(Expr::val(1))
             .from(parameter::Entity)
-            .and_where(Expr::col((parameter::Entity, parameter::Column::DatasetId)).equals((dataset::Entity, dataset::Column::Id)))
-            .and_where(Expr::col((parameter::Entity, parameter::Column::ParameterTypeId)).eq(type_id))
+            .and_where(
+                Expr::col((parameter::Entity, parameter::Column::DatasetId))
+                    .equals((dataset::Entity, dataset::Column::Id)),
+            )
+            .and_where(
+                Expr::col((parameter::Entity, parameter::Column::ParameterTypeId)).eq(type_id),
+            )
             .and_where(value_condition)
             .to_owned();
         Ok(Condition::all().add(Expr::exists(exists)))
     }
 
     /// The filtered query; errors name the offending part as `filter.…`.
-    async fn filtered(&self, scope: &Scope, filter: &DatasetFilter) -> Result<Select<dataset::Entity>> {
-        let condition = self.filter_condition(scope, filter).await.map_err(|e| e.within("filter"))?;
+    async fn filtered(
+        &self,
+        scope: &Scope,
+        filter: &DatasetFilter,
+    ) -> Result<Select<dataset::Entity>> {
+        let condition = self
+            .filter_condition(scope, filter)
+            .await
+            .map_err(|e| e.within("filter"))?;
         Ok(dataset::Entity::find().filter(condition))
     }
 
@@ -261,31 +296,44 @@ impl Catalog {
         page: &PageRequest,
     ) -> Result<Page<records::Dataset>> {
         if page.first.is_some() && page.last.is_some() {
-            return Err(CatalogError::invalid("last", "give first or last, not both"));
+            return Err(CatalogError::invalid(
+                "last",
+                "give first or last, not both",
+            ));
         }
         let backward = page.last.is_some();
         let size = page.first.or(page.last).unwrap_or(DEFAULT_PAGE);
         if size > MAX_PAGE {
             let arg = if backward { "last" } else { "first" };
-            return Err(CatalogError::invalid(arg, format!("must be at most {MAX_PAGE}; got {size}")));
+            return Err(CatalogError::invalid(
+                arg,
+                format!("must be at most {MAX_PAGE}; got {size}"),
+            ));
         }
         let ascending = (order.direction == OrderDirection::Asc) != backward;
         let column = order.field.column();
         let mut query = self.filtered(scope, filter).await?;
         // `after` seeks forward in the requested order, `before` backward.
-        for (arg, cursor, forward) in [("after", &page.after, true), ("before", &page.before, false)] {
+        for (arg, cursor, forward) in [
+            ("after", &page.after, true),
+            ("before", &page.before, false),
+        ] {
             if let Some(text) = cursor {
                 let cursor = Cursor::decode(arg, text)?;
                 let key = order.field.key_value(arg, &cursor.key)?;
                 let greater = forward == (order.direction == OrderDirection::Asc);
                 let seek = if greater {
-                    Condition::any()
-                        .add(column.gt(key.clone()))
-                        .add(Condition::all().add(column.eq(key)).add(dataset::Column::Id.gt(cursor.id)))
+                    Condition::any().add(column.gt(key.clone())).add(
+                        Condition::all()
+                            .add(column.eq(key))
+                            .add(dataset::Column::Id.gt(cursor.id)),
+                    )
                 } else {
-                    Condition::any()
-                        .add(column.lt(key.clone()))
-                        .add(Condition::all().add(column.eq(key)).add(dataset::Column::Id.lt(cursor.id)))
+                    Condition::any().add(column.lt(key.clone())).add(
+                        Condition::all()
+                            .add(column.eq(key))
+                            .add(dataset::Column::Id.lt(cursor.id)),
+                    )
                 };
                 query = query.filter(seek);
             }
@@ -304,12 +352,28 @@ impl Catalog {
         }
         let items = rows
             .into_iter()
-            .map(|row| Ok((Cursor { key: order.field.key_of(&row), id: row.id }, convert::dataset(row)?)))
+            .map(|row| {
+                Ok((
+                    Cursor {
+                        key: order.field.key_of(&row),
+                        id: row.id,
+                    },
+                    convert::dataset(row)?,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(if backward {
-            Page { items, has_previous: more, has_next: page.before.is_some() }
+            Page {
+                items,
+                has_previous: more,
+                has_next: page.before.is_some(),
+            }
         } else {
-            Page { items, has_previous: page.after.is_some(), has_next: more }
+            Page {
+                items,
+                has_previous: page.after.is_some(),
+                has_next: more,
+            }
         })
     }
 

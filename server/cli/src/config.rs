@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
@@ -56,11 +56,14 @@ pub struct Overrides {
 impl Config {
     /// Loads the layers. A config file named explicitly must exist; the default
     /// `strata.toml` is read only when present.
-    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match file {
             Some(path) if !path.exists() => {
-                return Err(figment::Error::from(format!("config file {} does not exist", path.display())));
+                return Err(Box::new(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    path.display()
+                ))));
             }
             Some(path) => figment = figment.merge(Toml::file(path)),
             None => figment = figment.merge(Toml::file("strata.toml")),
@@ -69,12 +72,16 @@ impl Config {
             .merge(Env::prefixed("STRATA_").ignore(&["token", "server", "test_database_url"]))
             .merge(Serialized::defaults(overrides))
             .extract()
+            .map_err(Box::new)
     }
 
     /// The catalog's database: the configured URL, or SQLite in the data directory.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("catalog.sqlite").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("catalog.sqlite").display()
+            )
         })
     }
 
@@ -87,24 +94,46 @@ impl Config {
 mod tests {
     use super::*;
 
+    // figment's Jail dictates the closure's error type.
+    #[allow(clippy::result_large_err)]
     #[test]
     fn layers_override_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("strata.toml", "bind = \"0.0.0.0:9000\"\nlog_level = \"debug\"\ndata_dir = \"/srv/strata\"")?;
+            jail.create_file(
+                "strata.toml",
+                "bind = \"0.0.0.0:9000\"\nlog_level = \"debug\"\ndata_dir = \"/srv/strata\"",
+            )?;
             jail.set_env("STRATA_BIND", "127.0.0.1:7000");
-            let config = Config::load(None, &Overrides::default())?;
+            let config = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
             assert_eq!(config.bind, "127.0.0.1:7000", "environment beats the file");
             assert_eq!(config.log_level, "debug", "the file beats the defaults");
-            assert_eq!(config.database_url(), "sqlite:///srv/strata/catalog.sqlite?mode=rwc");
-            let flags = Overrides { bind: Some("127.0.0.1:6000".into()), ..Default::default() };
-            assert_eq!(Config::load(None, &flags)?.bind, "127.0.0.1:6000", "flags beat everything");
+            assert_eq!(
+                config.database_url(),
+                "sqlite:///srv/strata/catalog.sqlite?mode=rwc"
+            );
+            let flags = Overrides {
+                bind: Some("127.0.0.1:6000".into()),
+                ..Default::default()
+            };
+            assert_eq!(
+                Config::load(None, &flags).map_err(|e| *e)?.bind,
+                "127.0.0.1:6000",
+                "flags beat everything"
+            );
             Ok(())
         });
     }
 
     #[test]
     fn a_named_config_file_must_exist() {
-        let err = Config::load(Some(Path::new("/nonexistent/strata.toml")), &Overrides::default()).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/strata.toml"), "{err}");
+        let err = Config::load(
+            Some(Path::new("/nonexistent/strata.toml")),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("/nonexistent/strata.toml"),
+            "{err}"
+        );
     }
 }

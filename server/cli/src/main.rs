@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use strata::cli::{Cli, Command};
-use strata::{commands, telemetry, Config};
+use strata::{Config, commands, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
-use strata_api::{app, AppState};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use strata_api::{AppState, app};
 use strata_catalog::Catalog;
 
 use crate::Config;
@@ -39,7 +39,11 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
-        Ok(Self { state: AppState::new(catalog), acceptor, address })
+        Ok(Self {
+            state: AppState::new(catalog),
+            acceptor,
+            address,
+        })
     }
 
     /// The bound address (useful with port 0).
@@ -52,7 +56,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then drains for up to 10 s.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app(self.state), shutdown, Some(Duration::from_secs(10)))
             .await

@@ -7,12 +7,19 @@ use serde::{Deserialize, Serialize};
 /// Why a string is not a valid identifier; the message names what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentifierError {
-    #[error("project code {0:?} must be 1 to 16 characters, an uppercase letter then uppercase letters or digits (e.g. ML, MX2485)")]
+    #[error(
+        "project code {0:?} must be 1 to 16 characters, an uppercase letter then uppercase letters or digits (e.g. ML, MX2485)"
+    )]
     ProjectCode(String),
-    #[error("dataset identifier {0:?} must look like <ID>-YYYY-MM-DD-HH-MM-SS-<NNNN> (e.g. ML-2022-10-01-14-03-22-0001)")]
+    #[error(
+        "dataset identifier {0:?} must look like <ID>-YYYY-MM-DD-HH-MM-SS-<NNNN> (e.g. ML-2022-10-01-14-03-22-0001)"
+    )]
     DatasetShape(String),
     #[error("dataset identifier {identifier:?} has an impossible timestamp {timestamp:?}")]
-    DatasetTimestamp { identifier: String, timestamp: String },
+    DatasetTimestamp {
+        identifier: String,
+        timestamp: String,
+    },
     #[error("SHA-256 {0:?} must be 64 lowercase hexadecimal digits")]
     Sha256(String),
     #[error("user name {0:?} must be 1 to 64 characters of letters, digits, '.', '_', '-' or '@'")]
@@ -197,10 +204,7 @@ mod tests {
         let id: DatasetIdentifier = "ML-2022-10-01-14-03-22-0042".parse().unwrap();
         assert_eq!(id.project().as_str(), "ML");
         assert_eq!(id.serial(), 42);
-        assert_eq!(
-            id.acquired_at().to_rfc3339(),
-            "2022-10-01T14:03:22+00:00"
-        );
+        assert_eq!(id.acquired_at().to_rfc3339(), "2022-10-01T14:03:22+00:00");
         assert_eq!(id.to_string(), "ML-2022-10-01-14-03-22-0042");
     }
 
@@ -228,7 +232,10 @@ mod tests {
             "ML-2022-1a-01-14-03-22-0001",
         ] {
             let err = bad.parse::<DatasetIdentifier>().unwrap_err();
-            assert!(matches!(err, IdentifierError::DatasetShape(_)), "{bad}: {err}");
+            assert!(
+                matches!(err, IdentifierError::DatasetShape(_)),
+                "{bad}: {err}"
+            );
         }
     }
 
@@ -236,7 +243,10 @@ mod tests {
     fn refuses_impossible_timestamps() {
         for bad in ["ML-2022-02-30-14-03-22-0001", "ML-2022-10-01-24-00-00-0001"] {
             let err = bad.parse::<DatasetIdentifier>().unwrap_err();
-            assert!(matches!(err, IdentifierError::DatasetTimestamp { .. }), "{bad}");
+            assert!(
+                matches!(err, IdentifierError::DatasetTimestamp { .. }),
+                "{bad}"
+            );
             assert!(err.to_string().contains(bad));
         }
     }

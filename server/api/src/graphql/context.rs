@@ -1,8 +1,8 @@
 //! What every resolver needs: the catalog, the caller's scope and the
 //! DataLoaders, which are made per request because they carry the scope.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::Context;
+use async_graphql::dataloader::DataLoader;
 use strata_catalog::{Catalog, Scope};
 
 use super::loaders::{
@@ -26,7 +26,10 @@ impl RequestContext {
             links: DataLoader::new(LinksLoader::new(&catalog, &scope), tokio::spawn),
             datafiles: DataLoader::new(DatafilesLoader::new(&catalog), tokio::spawn),
             projects: DataLoader::new(ProjectsLoader::new(&catalog, &scope), tokio::spawn),
-            datasets: DataLoader::new(DatasetsByIdentifierLoader::new(&catalog, &scope), tokio::spawn),
+            datasets: DataLoader::new(
+                DatasetsByIdentifierLoader::new(&catalog, &scope),
+                tokio::spawn,
+            ),
             catalog,
             scope,
         }

@@ -5,8 +5,8 @@ use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use strata_catalog as catalog;
 use strata_catalog::{DatasetFilter as CatalogFilter, Scope};
-use strata_domain::records;
 use strata_domain::Sha256Hex;
+use strata_domain::records;
 
 use super::context::request;
 use super::filter::{DatasetFilter, DatasetOrder};
@@ -15,7 +15,7 @@ use super::parameter::Parameter;
 use super::project::Project;
 use super::scalars::ParameterValue;
 use super::vocabulary::{DatasetKind, DatasetStatus, LinkKind, Technique};
-use crate::error::{bad_input, IntoGraphql};
+use crate::error::{IntoGraphql, bad_input};
 
 /// A dataset: one folder of raw or processed data, its parameters and lineage.
 #[derive(SimpleObject, Clone)]
@@ -65,30 +65,56 @@ impl From<records::Dataset> for Dataset {
 #[ComplexObject]
 impl Dataset {
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Project>> {
-        Ok(request(ctx).projects.load_one(self.project_uid).await?.map(Into::into))
+        Ok(request(ctx)
+            .projects
+            .load_one(self.project_uid)
+            .await?
+            .map(Into::into))
     }
 
     async fn parameters(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Parameter>> {
         let found = request(ctx).parameters.load_one(self.id).await?;
-        Ok(found.unwrap_or_default().into_iter().map(Into::into).collect())
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The datasets this one names: its inputs (derived-from) and its parent.
     /// A link may name a dataset that has not arrived yet.
     async fn links(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DatasetLink>> {
-        let found = request(ctx).links.load_one(LinkKey::Outgoing(self.id)).await?;
-        Ok(found.unwrap_or_default().into_iter().map(Into::into).collect())
+        let found = request(ctx)
+            .links
+            .load_one(LinkKey::Outgoing(self.id))
+            .await?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The datasets that name this one: its products and children.
     async fn linked_from(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DatasetLink>> {
-        let found = request(ctx).links.load_one(LinkKey::Incoming(self.id)).await?;
-        Ok(found.unwrap_or_default().into_iter().map(Into::into).collect())
+        let found = request(ctx)
+            .links
+            .load_one(LinkKey::Incoming(self.id))
+            .await?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     async fn datafiles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Datafile>> {
         let found = request(ctx).datafiles.load_one(self.id).await?;
-        Ok(found.unwrap_or_default().into_iter().map(Into::into).collect())
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 }
 
@@ -107,19 +133,34 @@ pub struct DatasetLink {
 
 impl From<records::DatasetLink> for DatasetLink {
     fn from(l: records::DatasetLink) -> Self {
-        Self { kind: l.kind.into(), from: l.from.to_string(), to: l.to.to_string(), resolved: l.resolved }
+        Self {
+            kind: l.kind.into(),
+            from: l.from.to_string(),
+            to: l.to.to_string(),
+            resolved: l.resolved,
+        }
     }
 }
 
 #[ComplexObject]
 impl DatasetLink {
-    async fn from_dataset(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Dataset>> {
-        Ok(request(ctx).datasets.load_one(self.from.clone()).await?.map(Into::into))
+    #[graphql(name = "fromDataset")]
+    async fn naming_dataset(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Dataset>> {
+        Ok(request(ctx)
+            .datasets
+            .load_one(self.from.clone())
+            .await?
+            .map(Into::into))
     }
 
     /// The named dataset, when it is in the catalog and visible to the caller.
-    async fn to_dataset(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Dataset>> {
-        Ok(request(ctx).datasets.load_one(self.to.clone()).await?.map(Into::into))
+    #[graphql(name = "toDataset")]
+    async fn named_dataset(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Dataset>> {
+        Ok(request(ctx)
+            .datasets
+            .load_one(self.to.clone())
+            .await?
+            .map(Into::into))
     }
 }
 
@@ -159,7 +200,11 @@ pub struct DatasetConnectionFields {
 impl DatasetConnectionFields {
     /// How many datasets match, among those the caller may see. Counted only when asked for.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        request(ctx).catalog.count_datasets(&self.scope, &self.filter).await.gql()
+        request(ctx)
+            .catalog
+            .count_datasets(&self.scope, &self.filter)
+            .await
+            .gql()
     }
 }
 
@@ -171,7 +216,11 @@ pub struct DatasetQuery;
 #[Object]
 impl DatasetQuery {
     /// A dataset by identifier; null when it does not exist or is not visible to the caller.
-    async fn dataset(&self, ctx: &Context<'_>, identifier: String) -> async_graphql::Result<Option<Dataset>> {
+    async fn dataset(
+        &self,
+        ctx: &Context<'_>,
+        identifier: String,
+    ) -> async_graphql::Result<Option<Dataset>> {
         let r = request(ctx);
         match r.catalog.dataset(&r.scope, &identifier).await {
             Ok(d) => Ok(Some(d.into())),
@@ -181,7 +230,11 @@ impl DatasetQuery {
     }
 
     /// Datasets matching a filter, as a Relay connection (at most 500 a page).
-    #[graphql(complexity = "first.or(last).unwrap_or(50).min(500) as usize * child_complexity + 10")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(50).min(500) as usize * child_complexity + 10"
+    )]
+    // A resolver's parameters are the field's GraphQL arguments (Relay's four and two more).
+    #[allow(clippy::too_many_arguments)]
     async fn datasets(
         &self,
         ctx: &Context<'_>,
@@ -192,7 +245,16 @@ impl DatasetQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<DatasetConnection> {
-        search(ctx, filter.unwrap_or_default(), order_by.unwrap_or_default(), first, after, last, before).await
+        search(
+            ctx,
+            filter.unwrap_or_default(),
+            order_by.unwrap_or_default(),
+            first,
+            after,
+            last,
+            before,
+        )
+        .await
     }
 }
 
@@ -207,19 +269,39 @@ pub(crate) async fn search(
     last: Option<i32>,
     before: Option<String>,
 ) -> async_graphql::Result<DatasetConnection> {
-        let r = request(ctx);
+    let r = request(ctx);
     let catalog_filter = filter.to_catalog("filter")?;
     let count = |arg: &str, n: Option<i32>| -> async_graphql::Result<Option<u64>> {
-        n.map(|n| u64::try_from(n).map_err(|_| bad_input(arg, format!("must not be negative; got {n}")))).transpose()
+        n.map(|n| {
+            u64::try_from(n).map_err(|_| bad_input(arg, format!("must not be negative; got {n}")))
+        })
+        .transpose()
     };
-    let page = catalog::PageRequest { first: count("first", first)?, after, last: count("last", last)?, before };
-    let found = r.catalog.search_datasets(&r.scope, &catalog_filter, order_by.into(), &page).await.gql()?;
+    let page = catalog::PageRequest {
+        first: count("first", first)?,
+        after,
+        last: count("last", last)?,
+        before,
+    };
+    let found = r
+        .catalog
+        .search_datasets(&r.scope, &catalog_filter, order_by.into(), &page)
+        .await
+        .gql()?;
     let mut connection = Connection::with_additional_fields(
         found.has_previous,
         found.has_next,
-        DatasetConnectionFields { scope: r.scope.clone(), filter: catalog_filter },
+        DatasetConnectionFields {
+            scope: r.scope.clone(),
+            filter: catalog_filter,
+        },
     );
-    connection.edges.extend(found.items.into_iter().map(|(cursor, d)| Edge::new(cursor.encode(), d.into())));
+    connection.edges.extend(
+        found
+            .items
+            .into_iter()
+            .map(|(cursor, d)| Edge::new(cursor.encode(), d.into())),
+    );
     Ok(connection)
 }
 
@@ -294,13 +376,22 @@ pub struct DatasetMutation;
 #[Object]
 impl DatasetMutation {
     /// Registers a dataset with its parameters and links, all or nothing.
-    async fn register_dataset(&self, ctx: &Context<'_>, input: RegisterDatasetInput) -> async_graphql::Result<Dataset> {
+    async fn register_dataset(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterDatasetInput,
+    ) -> async_graphql::Result<Dataset> {
         let r = request(ctx);
         let links = input
             .links
             .iter()
             .enumerate()
-            .map(|(i, l)| Ok(catalog::NewLink { kind: l.kind.into(), target: parse(&format!("input.links[{i}].target"), &l.target)? }))
+            .map(|(i, l)| {
+                Ok(catalog::NewLink {
+                    kind: l.kind.into(),
+                    target: parse(&format!("input.links[{i}].target"), &l.target)?,
+                })
+            })
             .collect::<async_graphql::Result<_>>()?;
         let new = catalog::NewDataset {
             identifier: parse("input.identifier", &input.identifier)?,
@@ -312,15 +403,27 @@ impl DatasetMutation {
             parameters: input
                 .parameters
                 .into_iter()
-                .map(|p| catalog::NewParameter { name: p.name, value: p.value.0, unit: p.unit })
+                .map(|p| catalog::NewParameter {
+                    name: p.name,
+                    value: p.value.0,
+                    unit: p.unit,
+                })
                 .collect(),
             links,
         };
-        Ok(r.catalog.register_dataset(&r.scope, new).await.gql_in("input")?.into())
+        Ok(r.catalog
+            .register_dataset(&r.scope, new)
+            .await
+            .gql_in("input")?
+            .into())
     }
 
     /// Records files of a dataset (path, size, SHA-256, format), all or nothing.
-    async fn add_datafiles(&self, ctx: &Context<'_>, input: AddDatafilesInput) -> async_graphql::Result<Vec<Datafile>> {
+    async fn add_datafiles(
+        &self,
+        ctx: &Context<'_>,
+        input: AddDatafilesInput,
+    ) -> async_graphql::Result<Vec<Datafile>> {
         let r = request(ctx);
         let files = input
             .files
@@ -336,10 +439,16 @@ impl DatasetMutation {
                 })
             })
             .collect::<async_graphql::Result<_>>()?;
-        let added = r.catalog.add_datafiles(&r.scope, &input.dataset, files).await.map_err(|e| match e {
-            catalog::CatalogError::NotFound { message, .. } => catalog::CatalogError::not_found(Some("dataset"), message),
-            other => other,
-        });
+        let added = r
+            .catalog
+            .add_datafiles(&r.scope, &input.dataset, files)
+            .await
+            .map_err(|e| match e {
+                catalog::CatalogError::NotFound { message, .. } => {
+                    catalog::CatalogError::not_found(Some("dataset"), message)
+                }
+                other => other,
+            });
         Ok(added.gql_in("input")?.into_iter().map(Into::into).collect())
     }
 
@@ -350,14 +459,29 @@ impl DatasetMutation {
         description: String,
     ) -> async_graphql::Result<Dataset> {
         let r = request(ctx);
-        Ok(r.catalog.update_description(&r.scope, &identifier, &description).await.gql()?.into())
+        Ok(r.catalog
+            .update_description(&r.scope, &identifier, &description)
+            .await
+            .gql()?
+            .into())
     }
 
     /// Links a dataset to one it was made from (or its parent).
-    async fn link_datasets(&self, ctx: &Context<'_>, input: LinkDatasetsInput) -> async_graphql::Result<DatasetLink> {
+    async fn link_datasets(
+        &self,
+        ctx: &Context<'_>,
+        input: LinkDatasetsInput,
+    ) -> async_graphql::Result<DatasetLink> {
         let r = request(ctx);
         let from = parse("input.dataset", &input.dataset)?;
-        let link = catalog::NewLink { kind: input.kind.into(), target: parse("input.target", &input.target)? };
-        Ok(r.catalog.link_datasets(&r.scope, &from, link).await.gql_in("input")?.into())
+        let link = catalog::NewLink {
+            kind: input.kind.into(),
+            target: parse("input.target", &input.target)?,
+        };
+        Ok(r.catalog
+            .link_datasets(&r.scope, &from, link)
+            .await
+            .gql_in("input")?
+            .into())
     }
 }

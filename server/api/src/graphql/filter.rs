@@ -114,10 +114,16 @@ impl ParameterCondition {
         .flatten()
         .collect();
         match <[Op; 1]>::try_from(ops) {
-            Ok([op]) => Ok(catalog::ParameterCondition { name: self.name.clone(), op }),
+            Ok([op]) => Ok(catalog::ParameterCondition {
+                name: self.name.clone(),
+                op,
+            }),
             Err(ops) => Err(bad_input(
                 field,
-                format!("give exactly one of eq, lt, lte, gt, gte, between, contains; got {}", ops.len()),
+                format!(
+                    "give exactly one of eq, lt, lte, gt, gte, between, contains; got {}",
+                    ops.len()
+                ),
             )),
         }
     }

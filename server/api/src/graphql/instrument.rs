@@ -16,7 +16,11 @@ pub struct Instrument {
 
 impl From<records::Instrument> for Instrument {
     fn from(i: records::Instrument) -> Self {
-        Self { name: i.name, facility: i.facility, techniques: i.techniques.into_iter().map(Into::into).collect() }
+        Self {
+            name: i.name,
+            facility: i.facility,
+            techniques: i.techniques.into_iter().map(Into::into).collect(),
+        }
     }
 }
 
@@ -26,7 +30,14 @@ pub struct InstrumentQuery;
 #[Object]
 impl InstrumentQuery {
     async fn instruments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Instrument>> {
-        Ok(request(ctx).catalog.instruments().await.gql()?.into_iter().map(Into::into).collect())
+        Ok(request(ctx)
+            .catalog
+            .instruments()
+            .await
+            .gql()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 }
 
@@ -43,9 +54,18 @@ pub struct InstrumentMutation;
 #[Object]
 impl InstrumentMutation {
     /// Adds an instrument (facility admins).
-    async fn create_instrument(&self, ctx: &Context<'_>, input: CreateInstrumentInput) -> async_graphql::Result<Instrument> {
+    async fn create_instrument(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInstrumentInput,
+    ) -> async_graphql::Result<Instrument> {
         let r = request(ctx);
-        let techniques: Vec<strata_domain::Technique> = input.techniques.into_iter().map(Into::into).collect();
-        Ok(r.catalog.create_instrument(&r.scope, &input.name, &input.facility, &techniques).await.gql_in("input")?.into())
+        let techniques: Vec<strata_domain::Technique> =
+            input.techniques.into_iter().map(Into::into).collect();
+        Ok(r.catalog
+            .create_instrument(&r.scope, &input.name, &input.facility, &techniques)
+            .await
+            .gql_in("input")?
+            .into())
     }
 }

@@ -31,7 +31,9 @@ fn count_aliases(set: &SelectionSet) -> usize {
     set.items
         .iter()
         .map(|item| match &item.node {
-            Selection::Field(f) => usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node),
+            Selection::Field(f) => {
+                usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node)
+            }
             Selection::InlineFragment(f) => count_aliases(&f.node.selection_set.node),
             Selection::FragmentSpread(_) => 0,
         })
@@ -48,10 +50,21 @@ impl Extension for AliasLimitExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let aliases: usize = document.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum::<usize>()
-            + document.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)).sum::<usize>();
+        let aliases: usize = document
+            .operations
+            .iter()
+            .map(|(_, op)| count_aliases(&op.node.selection_set.node))
+            .sum::<usize>()
+            + document
+                .fragments
+                .values()
+                .map(|f| count_aliases(&f.node.selection_set.node))
+                .sum::<usize>();
         if aliases > MAX_ALIASES {
-            return Err(ServerError::new(format!("the query uses {aliases} aliases; at most {MAX_ALIASES} are allowed"), None));
+            return Err(ServerError::new(
+                format!("the query uses {aliases} aliases; at most {MAX_ALIASES} are allowed"),
+                None,
+            ));
         }
         Ok(document)
     }

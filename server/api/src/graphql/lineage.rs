@@ -5,7 +5,7 @@ use strata_catalog as catalog;
 
 use super::context::request;
 use super::dataset::{Dataset, DatasetLink};
-use crate::error::{bad_input, IntoGraphql};
+use crate::error::{IntoGraphql, bad_input};
 
 #[derive(SimpleObject)]
 pub struct Lineage {
@@ -27,7 +27,11 @@ pub struct LineageEdge {
 
 impl From<catalog::LineageEdge> for LineageEdge {
     fn from(e: catalog::LineageEdge) -> Self {
-        Self { link: e.link.into(), depth: e.depth, dataset: e.dataset.map(Into::into) }
+        Self {
+            link: e.link.into(),
+            depth: e.depth,
+            dataset: e.dataset.map(Into::into),
+        }
     }
 }
 
@@ -45,7 +49,8 @@ impl LineageQuery {
         #[graphql(default = 5)] depth: i32,
     ) -> async_graphql::Result<Option<Lineage>> {
         let r = request(ctx);
-        let depth = u32::try_from(depth).map_err(|_| bad_input("depth", format!("must be 1 to 20; got {depth}")))?;
+        let depth = u32::try_from(depth)
+            .map_err(|_| bad_input("depth", format!("must be 1 to 20; got {depth}")))?;
         match r.catalog.lineage(&r.scope, &identifier, depth).await {
             Ok(l) => Ok(Some(Lineage {
                 dataset: l.dataset.into(),

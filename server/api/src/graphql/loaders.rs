@@ -16,7 +16,10 @@ macro_rules! scoped_loader {
         }
         impl $name {
             pub fn new(catalog: &Catalog, scope: &Scope) -> Self {
-                Self { catalog: catalog.clone(), scope: scope.clone() }
+                Self {
+                    catalog: catalog.clone(),
+                    scope: scope.clone(),
+                }
             }
         }
     };
@@ -39,13 +42,17 @@ pub struct DatafilesLoader {
 
 impl ParametersLoader {
     pub fn new(catalog: &Catalog) -> Self {
-        Self { catalog: catalog.clone() }
+        Self {
+            catalog: catalog.clone(),
+        }
     }
 }
 
 impl DatafilesLoader {
     pub fn new(catalog: &Catalog) -> Self {
-        Self { catalog: catalog.clone() }
+        Self {
+            catalog: catalog.clone(),
+        }
     }
 }
 
@@ -54,7 +61,10 @@ impl Loader<i64> for ParametersLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        self.catalog.parameters_of(keys).await.map_err(|e| graphql(e, None))
+        self.catalog
+            .parameters_of(keys)
+            .await
+            .map_err(|e| graphql(e, None))
     }
 }
 
@@ -70,12 +80,19 @@ impl Loader<LinkKey> for LinksLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[LinkKey]) -> Result<HashMap<LinkKey, Self::Value>, Self::Error> {
-        let mut ids: Vec<i64> = keys.iter().map(|k| match k {
-            LinkKey::Outgoing(id) | LinkKey::Incoming(id) => *id,
-        }).collect();
+        let mut ids: Vec<i64> = keys
+            .iter()
+            .map(|k| match k {
+                LinkKey::Outgoing(id) | LinkKey::Incoming(id) => *id,
+            })
+            .collect();
         ids.sort_unstable();
         ids.dedup();
-        let (outgoing, incoming) = self.catalog.links_of(&self.scope, &ids).await.map_err(|e| graphql(e, None))?;
+        let (outgoing, incoming) = self
+            .catalog
+            .links_of(&self.scope, &ids)
+            .await
+            .map_err(|e| graphql(e, None))?;
         let mut found = HashMap::new();
         for (id, links) in outgoing {
             found.insert(LinkKey::Outgoing(id), links);
@@ -93,7 +110,12 @@ impl Loader<i64> for DatafilesLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let mut found: HashMap<i64, Vec<Datafile>> = HashMap::new();
-        for (id, file) in self.catalog.datafiles(keys).await.map_err(|e| graphql(e, None))? {
+        for (id, file) in self
+            .catalog
+            .datafiles(keys)
+            .await
+            .map_err(|e| graphql(e, None))?
+        {
             found.entry(id).or_default().push(file);
         }
         Ok(found)
@@ -105,7 +127,11 @@ impl Loader<i32> for ProjectsLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        let projects = self.catalog.projects_by_uid(&self.scope, keys).await.map_err(|e| graphql(e, None))?;
+        let projects = self
+            .catalog
+            .projects_by_uid(&self.scope, keys)
+            .await
+            .map_err(|e| graphql(e, None))?;
         Ok(projects.into_iter().map(|p| (p.uid, p)).collect())
     }
 }
@@ -115,6 +141,9 @@ impl Loader<String> for DatasetsByIdentifierLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
-        self.catalog.datasets_by_identifier(&self.scope, keys).await.map_err(|e| graphql(e, None))
+        self.catalog
+            .datasets_by_identifier(&self.scope, keys)
+            .await
+            .map_err(|e| graphql(e, None))
     }
 }

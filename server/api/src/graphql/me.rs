@@ -33,7 +33,10 @@ impl MeQuery {
             memberships: u
                 .memberships
                 .into_iter()
-                .map(|(code, role)| Membership { project: code.to_string(), role: role.into() })
+                .map(|(code, role)| Membership {
+                    project: code.to_string(),
+                    role: role.into(),
+                })
                 .collect(),
         }))
     }

@@ -30,7 +30,11 @@ pub struct Query(
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(dataset::DatasetMutation, project::ProjectMutation, instrument::InstrumentMutation);
+pub struct Mutation(
+    dataset::DatasetMutation,
+    project::ProjectMutation,
+    instrument::InstrumentMutation,
+);
 
 pub type StrataSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -42,7 +42,11 @@ pub struct Parameter {
 
 impl From<records::Parameter> for Parameter {
     fn from(p: records::Parameter) -> Self {
-        Self { name: p.name, value: ParameterValue(p.value), unit: p.unit }
+        Self {
+            name: p.name,
+            value: ParameterValue(p.value),
+            unit: p.unit,
+        }
     }
 }
 
@@ -52,7 +56,17 @@ pub struct ParameterQuery;
 #[Object]
 impl ParameterQuery {
     /// Every parameter this catalog defines, with units and descriptions.
-    async fn parameter_types(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ParameterType>> {
-        Ok(request(ctx).catalog.parameter_types().await.gql()?.into_iter().map(Into::into).collect())
+    async fn parameter_types(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<ParameterType>> {
+        Ok(request(ctx)
+            .catalog
+            .parameter_types()
+            .await
+            .gql()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 }

@@ -9,7 +9,7 @@ use super::context::request;
 use super::dataset::DatasetConnection;
 use super::filter::{DatasetFilter, DatasetOrder};
 use super::vocabulary::{ProjectState, Role};
-use crate::error::{bad_input, IntoGraphql};
+use crate::error::{IntoGraphql, bad_input};
 
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
@@ -51,11 +51,21 @@ impl Project {
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Member>> {
         let r = request(ctx);
         let members = r.catalog.members(&r.scope, self.uid).await.gql()?;
-        Ok(members.into_iter().map(|m| Member { user: m.user, role: m.role.into() }).collect())
+        Ok(members
+            .into_iter()
+            .map(|m| Member {
+                user: m.user,
+                role: m.role.into(),
+            })
+            .collect())
     }
 
     /// The project's datasets that the caller may see (the `datasets` query, within this project).
-    #[graphql(complexity = "first.or(last).unwrap_or(50).min(500) as usize * child_complexity + 10")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(50).min(500) as usize * child_complexity + 10"
+    )]
+    // A resolver's parameters are the field's GraphQL arguments (Relay's four and two more).
+    #[allow(clippy::too_many_arguments)]
     async fn datasets(
         &self,
         ctx: &Context<'_>,
@@ -66,8 +76,20 @@ impl Project {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<DatasetConnection> {
-        let filter = DatasetFilter { project: Some(self.code.clone()), ..filter.unwrap_or_default() };
-        super::dataset::search(ctx, filter, order_by.unwrap_or_default(), first, after, last, before).await
+        let filter = DatasetFilter {
+            project: Some(self.code.clone()),
+            ..filter.unwrap_or_default()
+        };
+        super::dataset::search(
+            ctx,
+            filter,
+            order_by.unwrap_or_default(),
+            first,
+            after,
+            last,
+            before,
+        )
+        .await
     }
 }
 
@@ -77,7 +99,11 @@ pub struct ProjectQuery;
 #[Object]
 impl ProjectQuery {
     /// A project by code; null when it does not exist or is not visible to the caller.
-    async fn project(&self, ctx: &Context<'_>, code: String) -> async_graphql::Result<Option<Project>> {
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> async_graphql::Result<Option<Project>> {
         let r = request(ctx);
         match r.catalog.project(&r.scope, &code).await {
             Ok(p) => Ok(Some(p.into())),
@@ -89,7 +115,13 @@ impl ProjectQuery {
     /// The projects visible to the caller, by code.
     async fn projects(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Project>> {
         let r = request(ctx);
-        Ok(r.catalog.projects(&r.scope).await.gql()?.into_iter().map(Into::into).collect())
+        Ok(r.catalog
+            .projects(&r.scope)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 }
 
@@ -115,28 +147,55 @@ pub struct ProjectMutation;
 #[Object]
 impl ProjectMutation {
     /// Creates a project (facility admins).
-    async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> async_graphql::Result<Project> {
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProjectInput,
+    ) -> async_graphql::Result<Project> {
         let r = request(ctx);
         let new = catalog::NewProject {
             code: input.code.parse().map_err(|e| bad_input("input.code", e))?,
             title: input.title,
             embargo_end: input.embargo_end,
         };
-        Ok(r.catalog.create_project(&r.scope, new).await.gql_in("input")?.into())
+        Ok(r.catalog
+            .create_project(&r.scope, new)
+            .await
+            .gql_in("input")?
+            .into())
     }
 
     /// Adds a member to a project, or changes their role (project managers).
-    async fn add_member(&self, ctx: &Context<'_>, input: AddMemberInput) -> async_graphql::Result<Member> {
+    async fn add_member(
+        &self,
+        ctx: &Context<'_>,
+        input: AddMemberInput,
+    ) -> async_graphql::Result<Member> {
         let r = request(ctx);
         let user = input.user.parse().map_err(|e| bad_input("input.user", e))?;
-        let m = r.catalog.add_member(&r.scope, &input.project, &user, input.role.into()).await.gql_in("input")?;
-        Ok(Member { user: m.user, role: m.role.into() })
+        let m = r
+            .catalog
+            .add_member(&r.scope, &input.project, &user, input.role.into())
+            .await
+            .gql_in("input")?;
+        Ok(Member {
+            user: m.user,
+            role: m.role.into(),
+        })
     }
 
     /// Sets or lifts the embargo: the project's datasets become public at its end.
-    async fn set_embargo(&self, ctx: &Context<'_>, project: String, embargo_end: Option<DateTime<Utc>>) -> async_graphql::Result<Project> {
+    async fn set_embargo(
+        &self,
+        ctx: &Context<'_>,
+        project: String,
+        embargo_end: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<Project> {
         let r = request(ctx);
-        Ok(r.catalog.set_embargo(&r.scope, &project, embargo_end).await.gql()?.into())
+        Ok(r.catalog
+            .set_embargo(&r.scope, &project, embargo_end)
+            .await
+            .gql()?
+            .into())
     }
 }
-

@@ -16,7 +16,8 @@ impl ScalarType for ParameterValue {
             Value::Number(n) => match n.as_i64() {
                 Some(i) => records::ParameterValue::Integer(i),
                 None => records::ParameterValue::Number(
-                    n.as_f64().ok_or_else(|| InputValueError::custom("not a finite number"))?,
+                    n.as_f64()
+                        .ok_or_else(|| InputValueError::custom("not a finite number"))?,
                 ),
             },
             other => return Err(InputValueError::expected_type(other)),
@@ -27,7 +28,9 @@ impl ScalarType for ParameterValue {
         match &self.0 {
             records::ParameterValue::Bool(b) => Value::Boolean(*b),
             records::ParameterValue::Integer(i) => Value::Number((*i).into()),
-            records::ParameterValue::Number(n) => Number::from_f64(*n).map_or(Value::Null, Value::Number),
+            records::ParameterValue::Number(n) => {
+                Number::from_f64(*n).map_or(Value::Null, Value::Number)
+            }
             records::ParameterValue::Text(s) => Value::String(s.clone()),
         }
     }

@@ -7,7 +7,9 @@ pub fn run(out: Option<&Path>) -> anyhow::Result<()> {
     let sdl = strata_api::sdl();
     match out {
         None => print!("{sdl}"),
-        Some(path) => std::fs::write(path, sdl).with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, sdl).with_context(|| format!("writing {}", path.display()))?
+        }
     }
     Ok(())
 }

@@ -1,17 +1,19 @@
 //! `strata query`: imagingDB's query_data, against the local catalog or a server.
 
-use anyhow::{bail, Context as _};
+use anyhow::{Context as _, bail};
 use chrono::{DateTime, NaiveDate, Utc};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use strata_catalog::{DatasetFilter, DatasetOrder, PageRequest, ParameterCondition, ParameterOp, Scope};
+use strata_catalog::{
+    DatasetFilter, DatasetOrder, PageRequest, ParameterCondition, ParameterOp, Scope,
+};
 use strata_domain::records::ParameterValue;
 use strata_domain::{DatasetKind, Technique};
 
+use crate::Config;
 use crate::cli::QueryArgs;
 use crate::startup::open_catalog;
-use crate::Config;
 
 /// One dataset as `strata query` shows it.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -47,11 +49,31 @@ pub fn filter_from(args: &QueryArgs) -> anyhow::Result<DatasetFilter> {
     Ok(DatasetFilter {
         project: args.project.clone(),
         instrument: args.instrument.clone(),
-        acquired_from: args.start_date.as_deref().map(|d| parse_date(d, false)).transpose().context("--start-date")?,
-        acquired_until: args.end_date.as_deref().map(|d| parse_date(d, true)).transpose().context("--end-date")?,
+        acquired_from: args
+            .start_date
+            .as_deref()
+            .map(|d| parse_date(d, false))
+            .transpose()
+            .context("--start-date")?,
+        acquired_until: args
+            .end_date
+            .as_deref()
+            .map(|d| parse_date(d, true))
+            .transpose()
+            .context("--end-date")?,
         description: args.description.clone(),
-        kind: args.kind.as_deref().map(str::parse::<DatasetKind>).transpose().context("--kind")?,
-        technique: args.technique.as_deref().map(str::parse::<Technique>).transpose().context("--technique")?,
+        kind: args
+            .kind
+            .as_deref()
+            .map(str::parse::<DatasetKind>)
+            .transpose()
+            .context("--kind")?,
+        technique: args
+            .technique
+            .as_deref()
+            .map(str::parse::<Technique>)
+            .transpose()
+            .context("--technique")?,
         sample: args.sample.clone(),
         parameters: args
             .params
@@ -68,13 +90,19 @@ pub fn parse_date(text: &str, end_of_day: bool) -> anyhow::Result<DateTime<Utc>>
     }
     let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .with_context(|| format!("{text:?} is neither YYYY-MM-DD nor an RFC 3339 time"))?;
-    let time = if end_of_day { day.and_hms_opt(23, 59, 59) } else { day.and_hms_opt(0, 0, 0) };
+    let time = if end_of_day {
+        day.and_hms_opt(23, 59, 59)
+    } else {
+        day.and_hms_opt(0, 0, 0)
+    };
     Ok(time.expect("valid time of day").and_utc())
 }
 
 /// `NAME>=V`, `NAME<=V`, `NAME<V`, `NAME>V`, `NAME=V`, `NAME~TEXT`, `NAME=LO..HI`.
 pub fn parse_condition(text: &str) -> anyhow::Result<ParameterCondition> {
-    let at = text.find(['<', '>', '=', '~']).context("no operator: use NAME>=V, <=, <, >, =, ~ or NAME=LO..HI")?;
+    let at = text
+        .find(['<', '>', '=', '~'])
+        .context("no operator: use NAME>=V, <=, <, >, =, ~ or NAME=LO..HI")?;
     let name = text[..at].trim();
     let rest = &text[at..];
     let (op, value) = [">=", "<=", "==", "=", "<", ">", "~"]
@@ -84,7 +112,11 @@ pub fn parse_condition(text: &str) -> anyhow::Result<ParameterCondition> {
     if name.is_empty() || value.is_empty() {
         bail!("a condition needs a parameter name and a value");
     }
-    let number = || value.parse::<f64>().with_context(|| format!("{op} needs a number; got {value:?}"));
+    let number = || {
+        value
+            .parse::<f64>()
+            .with_context(|| format!("{op} needs a number; got {value:?}"))
+    };
     let op = match op {
         ">=" => ParameterOp::Gte(number()?),
         "<=" => ParameterOp::Lte(number()?),
@@ -93,13 +125,20 @@ pub fn parse_condition(text: &str) -> anyhow::Result<ParameterCondition> {
         "~" => ParameterOp::Contains(value.to_owned()),
         _ => match value.split_once("..") {
             Some((lo, hi)) => ParameterOp::Between(
-                lo.trim().parse().with_context(|| format!("range start {lo:?} is not a number"))?,
-                hi.trim().parse().with_context(|| format!("range end {hi:?} is not a number"))?,
+                lo.trim()
+                    .parse()
+                    .with_context(|| format!("range start {lo:?} is not a number"))?,
+                hi.trim()
+                    .parse()
+                    .with_context(|| format!("range end {hi:?} is not a number"))?,
             ),
             None => ParameterOp::Eq(scalar(value)),
         },
     };
-    Ok(ParameterCondition { name: name.to_owned(), op })
+    Ok(ParameterCondition {
+        name: name.to_owned(),
+        op,
+    })
 }
 
 fn scalar(value: &str) -> ParameterValue {
@@ -114,14 +153,24 @@ fn scalar(value: &str) -> ParameterValue {
     }
 }
 
-async fn query_local(config: &Config, filter: &DatasetFilter, limit: u64) -> anyhow::Result<Vec<Row>> {
+async fn query_local(
+    config: &Config,
+    filter: &DatasetFilter,
+    limit: u64,
+) -> anyhow::Result<Vec<Row>> {
     let catalog = open_catalog(config).await?;
     let scope = Scope::system();
     let mut rows = Vec::new();
     let mut after = None;
     while (rows.len() as u64) < limit {
-        let page = PageRequest { first: Some((limit - rows.len() as u64).min(500)), after, ..Default::default() };
-        let found = catalog.search_datasets(&scope, filter, DatasetOrder::default(), &page).await?;
+        let page = PageRequest {
+            first: Some((limit - rows.len() as u64).min(500)),
+            after,
+            ..Default::default()
+        };
+        let found = catalog
+            .search_datasets(&scope, filter, DatasetOrder::default(), &page)
+            .await?;
         after = found.items.last().map(|(c, _)| c.encode());
         rows.extend(found.items.into_iter().map(|(_, d)| Row {
             identifier: d.identifier.to_string(),
@@ -183,7 +232,12 @@ const SEARCH: &str = "query Search($filter: DatasetFilter!, $first: Int!, $after
   }
 }";
 
-async fn query_server(server: &str, token: Option<&str>, filter: &DatasetFilter, limit: u64) -> anyhow::Result<Vec<Row>> {
+async fn query_server(
+    server: &str,
+    token: Option<&str>,
+    filter: &DatasetFilter,
+    limit: u64,
+) -> anyhow::Result<Vec<Row>> {
     let client = reqwest::Client::new();
     let url = format!("{}/graphql", server.trim_end_matches('/'));
     let mut rows = Vec::new();
@@ -203,19 +257,32 @@ async fn query_server(server: &str, token: Option<&str>, filter: &DatasetFilter,
             .json()
             .await
             .with_context(|| format!("reading the answer of {url}"))?;
-        if let Some(errors) = answer.get("errors").and_then(|e| e.as_array()).filter(|e| !e.is_empty()) {
+        if let Some(errors) = answer
+            .get("errors")
+            .and_then(|e| e.as_array())
+            .filter(|e| !e.is_empty())
+        {
             let messages: Vec<String> = errors
                 .iter()
                 .map(|e| {
-                    let code = e.pointer("/extensions/code").and_then(|c| c.as_str()).unwrap_or("ERROR");
-                    format!("{code}: {}", e.get("message").and_then(|m| m.as_str()).unwrap_or("?"))
+                    let code = e
+                        .pointer("/extensions/code")
+                        .and_then(|c| c.as_str())
+                        .unwrap_or("ERROR");
+                    format!(
+                        "{code}: {}",
+                        e.get("message").and_then(|m| m.as_str()).unwrap_or("?")
+                    )
                 })
                 .collect();
             bail!("the server refused the query: {}", messages.join("; "));
         }
-        let datasets = answer.pointer("/data/datasets").context("the answer has no data.datasets")?;
+        let datasets = answer
+            .pointer("/data/datasets")
+            .context("the answer has no data.datasets")?;
         for edge in datasets["edges"].as_array().context("no edges")? {
-            let mut row: Row = serde_json::from_value(edge["node"].clone()).context("an unexpected dataset shape")?;
+            let mut row: Row = serde_json::from_value(edge["node"].clone())
+                .context("an unexpected dataset shape")?;
             row.kind = row.kind.to_lowercase();
             row.technique = row.technique.to_lowercase().replace('_', "-");
             rows.push(row);
@@ -223,7 +290,10 @@ async fn query_server(server: &str, token: Option<&str>, filter: &DatasetFilter,
         if datasets.pointer("/pageInfo/hasNextPage") != Some(&json!(true)) {
             break;
         }
-        after = datasets.pointer("/pageInfo/endCursor").and_then(|c| c.as_str()).map(str::to_owned);
+        after = datasets
+            .pointer("/pageInfo/endCursor")
+            .and_then(|c| c.as_str())
+            .map(str::to_owned);
     }
     Ok(rows)
 }
@@ -231,7 +301,13 @@ async fn query_server(server: &str, token: Option<&str>, filter: &DatasetFilter,
 fn table(rows: &[Row]) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "identifier", "kind", "technique", "instrument", "sample", "size", "description",
+        "identifier",
+        "kind",
+        "technique",
+        "instrument",
+        "sample",
+        "size",
+        "description",
     ]);
     for r in rows {
         let mut description: String = r.description.chars().take(48).collect();
@@ -260,24 +336,57 @@ mod tests {
         let c = parse_condition("EM_voltage>=200000").unwrap();
         assert_eq!(c.name, "EM_voltage");
         assert!(matches!(c.op, ParameterOp::Gte(v) if v == 200000.0));
-        assert!(matches!(parse_condition("EMCTF_resolution_limit<3.5").unwrap().op, ParameterOp::Lt(v) if v == 3.5));
-        assert!(matches!(parse_condition("EM_grid_name=Quantifoil").unwrap().op, ParameterOp::Eq(ParameterValue::Text(ref s)) if s == "Quantifoil"));
-        assert!(matches!(parse_condition("EM_images_count=40").unwrap().op, ParameterOp::Eq(ParameterValue::Integer(40))));
-        assert!(matches!(parse_condition("EM_tilt_angle=-60..60").unwrap().op, ParameterOp::Between(lo, hi) if lo == -60.0 && hi == 60.0));
-        assert!(matches!(parse_condition("EM_grid_name~quanti").unwrap().op, ParameterOp::Contains(_)));
+        assert!(
+            matches!(parse_condition("EMCTF_resolution_limit<3.5").unwrap().op, ParameterOp::Lt(v) if v == 3.5)
+        );
+        assert!(
+            matches!(parse_condition("EM_grid_name=Quantifoil").unwrap().op, ParameterOp::Eq(ParameterValue::Text(ref s)) if s == "Quantifoil")
+        );
+        assert!(matches!(
+            parse_condition("EM_images_count=40").unwrap().op,
+            ParameterOp::Eq(ParameterValue::Integer(40))
+        ));
+        assert!(
+            matches!(parse_condition("EM_tilt_angle=-60..60").unwrap().op, ParameterOp::Between(lo, hi) if lo == -60.0 && hi == 60.0)
+        );
+        assert!(matches!(
+            parse_condition("EM_grid_name~quanti").unwrap().op,
+            ParameterOp::Contains(_)
+        ));
     }
 
     #[test]
     fn bad_conditions_say_what_is_wrong() {
-        assert!(parse_condition("EM_voltage").unwrap_err().to_string().contains("no operator"));
-        assert!(parse_condition("EM_voltage>=high").unwrap_err().to_string().contains("needs a number"));
-        assert!(parse_condition(">=3").unwrap_err().to_string().contains("needs a parameter name"));
+        assert!(
+            parse_condition("EM_voltage")
+                .unwrap_err()
+                .to_string()
+                .contains("no operator")
+        );
+        assert!(
+            parse_condition("EM_voltage>=high")
+                .unwrap_err()
+                .to_string()
+                .contains("needs a number")
+        );
+        assert!(
+            parse_condition(">=3")
+                .unwrap_err()
+                .to_string()
+                .contains("needs a parameter name")
+        );
     }
 
     #[test]
     fn dates_cover_whole_days() {
-        assert_eq!(parse_date("2022-10-01", false).unwrap().to_rfc3339(), "2022-10-01T00:00:00+00:00");
-        assert_eq!(parse_date("2022-10-01", true).unwrap().to_rfc3339(), "2022-10-01T23:59:59+00:00");
+        assert_eq!(
+            parse_date("2022-10-01", false).unwrap().to_rfc3339(),
+            "2022-10-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_date("2022-10-01", true).unwrap().to_rfc3339(),
+            "2022-10-01T23:59:59+00:00"
+        );
         assert!(parse_date("01/10/2022", false).is_err());
     }
 }

@@ -1,5 +1,5 @@
-use crate::startup::{shutdown_signal, Application};
 use crate::Config;
+use crate::startup::{Application, shutdown_signal};
 
 pub async fn run(config: &Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
