@@ -287,14 +287,15 @@ impl Catalog {
         Ok(dataset::Entity::find().filter(condition))
     }
 
-    /// One page of the datasets matching `filter` that the caller may see.
-    pub async fn search_datasets(
+    /// The statement of one page: the filter, the seek past the cursor, the
+    /// order and one row more than the page (to know whether there is more).
+    async fn page_query(
         &self,
         scope: &Scope,
         filter: &DatasetFilter,
         order: DatasetOrder,
         page: &PageRequest,
-    ) -> Result<Page<records::Dataset>> {
+    ) -> Result<(Select<dataset::Entity>, u64)> {
         if page.first.is_some() && page.last.is_some() {
             return Err(CatalogError::invalid(
                 "last",
@@ -339,12 +340,24 @@ impl Catalog {
             }
         }
         let direction = if ascending { Order::Asc } else { Order::Desc };
-        let mut rows = query
+        let query = query
             .order_by(column, direction.clone())
             .order_by(dataset::Column::Id, direction)
-            .limit(size + 1)
-            .all(&self.db)
-            .await?;
+            .limit(size + 1);
+        Ok((query, size))
+    }
+
+    /// One page of the datasets matching `filter` that the caller may see.
+    pub async fn search_datasets(
+        &self,
+        scope: &Scope,
+        filter: &DatasetFilter,
+        order: DatasetOrder,
+        page: &PageRequest,
+    ) -> Result<Page<records::Dataset>> {
+        let backward = page.last.is_some();
+        let (query, size) = self.page_query(scope, filter, order, page).await?;
+        let mut rows = query.all(&self.db).await?;
         let more = rows.len() as u64 > size;
         rows.truncate(size as usize);
         if backward {
@@ -380,5 +393,35 @@ impl Catalog {
     /// How many datasets match `filter` among those the caller may see.
     pub async fn count_datasets(&self, scope: &Scope, filter: &DatasetFilter) -> Result<u64> {
         Ok(self.filtered(scope, filter).await?.count(&self.db).await?)
+    }
+}
+
+impl Catalog {
+    /// The database's plan for a search page (`EXPLAIN ANALYZE` on PostgreSQL,
+    /// `EXPLAIN QUERY PLAN` on SQLite), for benchmarks and slow-query reports.
+    pub async fn explain_search(
+        &self,
+        scope: &Scope,
+        filter: &DatasetFilter,
+        order: DatasetOrder,
+        page: &PageRequest,
+    ) -> Result<Vec<String>> {
+        use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement};
+        let backend = self.db.get_database_backend();
+        let (query, _) = self.page_query(scope, filter, order, page).await?;
+        let sql = query.build(backend).to_string();
+        let explain = match backend {
+            DbBackend::Postgres => format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"),
+            _ => format!("EXPLAIN QUERY PLAN {sql}"),
+        };
+        let rows = self.db.query_all_raw(Statement::from_string(backend, explain)).await?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                row.try_get_by_index::<String>(0)
+                    .or_else(|_| row.try_get::<String>("", "detail"))
+                    .unwrap_or_else(|_| format!("{row:?}"))
+            })
+            .collect())
     }
 }
