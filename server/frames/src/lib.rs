@@ -6,10 +6,34 @@
 //! nothing here reads a whole stack into memory.
 //!
 //! Dimensions follow OME's order (t, c, z, y, x), one stack per position.
+//!
+//! [`open`] reads, by [`FramesFormat`] or by telling from the name and content:
+//! - multi-page TIFF (a z stack) and ImageJ hyperstacks (`ImageJ=` description,
+//!   c fastest, then z, then t; also ImageJ's one-IFD contiguous stacks over 4 GiB);
+//! - single-file OME-TIFF (DimensionOrder, TiffData, Plane metadata, Images as positions);
+//! - MicroManager: MMStack TIFFs (per-image JSON in tag 51123, summary at byte 32)
+//!   and 1.4 folders of single-image TIFFs with `metadata.txt`;
+//! - MRC2014 (modes 0, 1, 2, 6 and 12, either byte order; every section a z plane).
+//!
+//! Pixels come out little-endian in the stack's dtype. Files whose metadata
+//! disagrees with their pages are refused at open with
+//! [`FrameError::Inconsistent`] wherever counting pages can tell; damage found
+//! later ends the stream with an error naming the frame.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+
+mod convert;
+mod detect;
+mod imagej;
+mod micromanager;
+mod mrc;
+mod ome;
+mod stack;
+mod tiff;
+
+pub use detect::{FramesFormat, open};
 
 /// Pixel types strata stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -77,7 +101,7 @@ pub struct StackInfo {
     pub positions: usize,
     /// One name per channel (`c` of them); made up (`C0`, `C1`, …) when the source names none.
     pub channel_names: Vec<String>,
-    /// Physical pixel size in micrometres (x, y, z), when the source says.
+    /// Physical pixel size in micrometres (x, y, z), when the source says; z is 1 when the source gives x and y only.
     pub pixel_size_um: Option<[f64; 3]>,
     /// Everything else the source says about the whole stack (OME-XML, MicroManager summary, MRC header …).
     pub metadata: serde_json::Value,
@@ -100,13 +124,24 @@ pub struct Frame {
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: not a readable {format} file: {reason}")]
-    Malformed { path: PathBuf, format: &'static str, reason: String },
+    Malformed {
+        path: PathBuf,
+        format: &'static str,
+        reason: String,
+    },
     #[error("{path}: {reason}")]
     Unsupported { path: PathBuf, reason: String },
     #[error("{path}: the file says {expected} but holds {found}")]
-    Inconsistent { path: PathBuf, expected: String, found: String },
+    Inconsistent {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
 }
 
 /// A source of frames, read one at a time.
