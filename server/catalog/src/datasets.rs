@@ -62,6 +62,22 @@ impl Catalog {
         scope: &Scope,
         new: NewDataset,
     ) -> Result<records::Dataset> {
+        let (row, _) = self
+            .insert_dataset(scope, new, DatasetStatus::Complete)
+            .await?;
+        convert::dataset(row)
+    }
+
+    /// Checks and inserts a dataset with its parameters and links, in `status`.
+    /// A dataset still `ingesting` under the same identifier (an ingest that
+    /// was killed) is replaced when `status` is `Ingesting`: that is how an
+    /// ingest is simply rerun. Returns the row and whether it replaced one.
+    pub(crate) async fn insert_dataset(
+        &self,
+        scope: &Scope,
+        new: NewDataset,
+        status: DatasetStatus,
+    ) -> Result<(dataset::Model, bool)> {
         check_description(&new.description)?;
         if let Some(s) = &new.sample
             && (s.trim().is_empty() || s.chars().count() > MAX_SAMPLE_NAME)
@@ -93,17 +109,27 @@ impl Catalog {
         require_attached(&project)?;
 
         let txn = self.db.begin().await?;
-        if dataset::Entity::find()
+        let existing = dataset::Entity::find()
             .filter(dataset::Column::Identifier.eq(new.identifier.as_str()))
             .one(&txn)
-            .await?
-            .is_some()
-        {
-            return Err(CatalogError::conflict(
-                Some("identifier"),
-                format!("dataset {} already exists", new.identifier),
-            ));
-        }
+            .await?;
+        let replaced = match existing {
+            None => false,
+            Some(unfinished)
+                if status == DatasetStatus::Ingesting
+                    && unfinished.status == DatasetStatus::Ingesting.as_str()
+                    && unfinished.project_id == project.id =>
+            {
+                dataset::Entity::delete_by_id(unfinished.id).exec(&txn).await?;
+                true
+            }
+            Some(_) => {
+                return Err(CatalogError::conflict(
+                    Some("identifier"),
+                    format!("dataset {} already exists", new.identifier),
+                ));
+            }
+        };
         let instrument = match &new.instrument {
             None => None,
             Some(name) => Some(
@@ -140,7 +166,7 @@ impl Catalog {
                 .join(new.identifier.as_str())
                 .to_string_lossy()
                 .into_owned()),
-            status: Set(DatasetStatus::Complete.as_str().to_owned()),
+            status: Set(status.as_str().to_owned()),
             size_bytes: Set(0),
             file_count: Set(0),
             public_from: Set(project.embargo_end),
@@ -162,21 +188,21 @@ impl Catalog {
             .exec(&txn)
             .await?;
         lineage::refuse_cycle(&txn, row.id, &new.identifier, "links").await?;
-        Event::new(
-            scope,
-            "dataset.register",
-            "dataset",
-            new.identifier.as_str(),
-        )
-        .project(project.id)
-        .details(serde_json::json!({
-            "kind": new.kind, "technique": new.technique,
-            "parameters": new.parameters.len(), "links": new.links.len(),
-        }))
-        .record(&txn)
-        .await?;
+        let action = match status {
+            DatasetStatus::Ingesting => "dataset.ingest.begin",
+            _ => "dataset.register",
+        };
+        Event::new(scope, action, "dataset", new.identifier.as_str())
+            .project(project.id)
+            .details(serde_json::json!({
+                "kind": new.kind, "technique": new.technique,
+                "parameters": new.parameters.len(), "links": new.links.len(),
+                "replaced_unfinished": replaced,
+            }))
+            .record(&txn)
+            .await?;
         txn.commit().await?;
-        convert::dataset(row)
+        Ok((row, replaced))
     }
 
     async fn insert_parameters(
@@ -217,9 +243,7 @@ impl Catalog {
         identifier: &str,
     ) -> Result<dataset::Model> {
         let mut query = dataset::Entity::find().filter(dataset::Column::Identifier.eq(identifier));
-        if let Some(visible) = scope.datasets() {
-            query = query.filter(visible);
-        }
+        query = query.filter(scope.datasets());
         query.one(&self.db).await?.ok_or_else(|| {
             CatalogError::not_found(Some(field), format!("no dataset {identifier:?}"))
         })

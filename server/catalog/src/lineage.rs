@@ -147,9 +147,7 @@ impl Catalog {
         }
         let mut query =
             dataset::Entity::find().filter(dataset::Column::Id.is_in(ids.iter().copied()));
-        if let Some(visible) = scope.datasets() {
-            query = query.filter(visible);
-        }
+        query = query.filter(scope.datasets());
         Ok(query
             .all(&self.db)
             .await?

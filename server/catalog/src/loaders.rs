@@ -126,9 +126,7 @@ impl Catalog {
     ) -> Result<HashMap<String, records::Dataset>> {
         let mut query = dataset::Entity::find()
             .filter(dataset::Column::Identifier.is_in(identifiers.iter().cloned()));
-        if let Some(visible) = scope.datasets() {
-            query = query.filter(visible);
-        }
+        query = query.filter(scope.datasets());
         query
             .all(&self.db)
             .await?

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition};
-use strata_domain::Role;
+use strata_domain::{DatasetStatus, Role};
 
 use crate::CatalogError;
 use crate::entity::{dataset, project};
@@ -139,20 +139,25 @@ impl Scope {
         }
     }
 
-    /// The condition on `dataset` rows this caller may see; `None` when all.
-    pub(crate) fn datasets(&self) -> Option<Condition> {
+    /// The condition on `dataset` rows this caller may see.
+    ///
+    /// A dataset whose bytes are still arriving is nobody's to see, not even an
+    /// admin's: it appears when its ingest completes, whole.
+    pub(crate) fn datasets(&self) -> Condition {
+        let complete = dataset::Column::Status.ne(DatasetStatus::Ingesting.as_str());
         if self.is_admin() {
-            return None;
+            return Condition::all().add(complete);
         }
         let public = dataset::Column::PublicFrom.lte(self.now);
         let members = self.member_projects();
-        Some(if members.is_empty() {
+        let access = if members.is_empty() {
             Condition::all().add(public)
         } else {
             Condition::any()
                 .add(public)
                 .add(dataset::Column::ProjectId.is_in(members))
-        })
+        };
+        Condition::all().add(complete).add(access)
     }
 
     /// The condition on `project` rows this caller may see; `None` when all.

@@ -144,10 +144,7 @@ fn contains(column: impl sea_orm::sea_query::IntoColumnRef, needle: &str) -> Exp
 impl Catalog {
     /// The condition a filter puts on `dataset` rows, the caller's scope included.
     async fn filter_condition(&self, scope: &Scope, filter: &DatasetFilter) -> Result<Condition> {
-        let mut all = Condition::all();
-        if let Some(visible) = scope.datasets() {
-            all = all.add(visible);
-        }
+        let mut all = Condition::all().add(scope.datasets());
         if let Some(code) = &filter.project {
             // An unknown code matches nothing, like a code the caller may not see:
             // a filter must not tell private projects from missing ones.

@@ -1,0 +1,243 @@
+//! The catalog's side of an ingest, in two steps around the bytes.
+//!
+//! `begin_ingest` claims the identifier (a dataset row in status `ingesting`,
+//! seen by nobody) before any byte is written, so a duplicate is refused
+//! first. `complete_ingest` records every file, frame set and frame in one
+//! transaction and makes the dataset complete, once the bytes are durable.
+//! A killed ingest leaves only the invisible claim, which the next ingest of
+//! the same identifier replaces: the ingest is simply rerun.
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use strata_domain::records;
+use strata_domain::{DatasetIdentifier, DatasetStatus, Role, Sha256Hex};
+
+use crate::datafiles::check_relative_path;
+use crate::entity::{datafile, dataset, frame, frame_set};
+use crate::events::Event;
+use crate::{convert, Catalog, CatalogError, NewDataset, Result, Scope};
+
+/// Rows inserted per statement (SQLite allows 32,766 bound values).
+const BATCH: usize = 2_000;
+
+/// An identifier claimed for an ingest in progress.
+#[derive(Debug, Clone)]
+pub struct IngestClaim {
+    pub dataset_id: i64,
+    pub identifier: DatasetIdentifier,
+    pub project_uid: i32,
+    /// The dataset's folder (1 dataset = 1 folder).
+    pub folder: String,
+    /// An unfinished ingest of this identifier was replaced: whatever bytes it
+    /// left under the dataset's keys are to be cleared before writing.
+    pub replaced_unfinished: bool,
+}
+
+/// A file whose bytes are durable in storage.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    /// Relative to the dataset's folder.
+    pub path: String,
+    pub size_bytes: i64,
+    pub sha256: Sha256Hex,
+    pub format: String,
+    /// `local`, `s3` or `symlink`.
+    pub location: String,
+    /// The object's key in storage.
+    pub storage_key: String,
+}
+
+/// One position's frames, stored as a Zarr array.
+#[derive(Debug, Clone)]
+pub struct NewFrameSet {
+    pub position: i32,
+    /// (t, c, z, y, x).
+    pub shape: [u64; 5],
+    pub dtype: String,
+    pub chunking: serde_json::Value,
+    pub channel_names: Vec<String>,
+    pub metadata: serde_json::Value,
+    /// The image's path inside the dataset folder.
+    pub array_path: String,
+    pub frames: Vec<NewFrame>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewFrame {
+    pub t: i32,
+    pub c: i32,
+    pub z: i32,
+    pub metadata: serde_json::Value,
+    /// Of the frame's pixel bytes, independent of how they are stored.
+    pub sha256: Sha256Hex,
+}
+
+/// A stored object of a dataset, as reads and checks need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub path: String,
+    pub storage_key: Option<String>,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub location: String,
+}
+
+impl Catalog {
+    pub async fn begin_ingest(&self, scope: &Scope, new: NewDataset) -> Result<IngestClaim> {
+        let identifier = new.identifier.clone();
+        let (row, replaced) = self
+            .insert_dataset(scope, new, DatasetStatus::Ingesting)
+            .await?;
+        Ok(IngestClaim {
+            dataset_id: row.id,
+            identifier,
+            project_uid: row.project_id,
+            folder: row.folder,
+            replaced_unfinished: replaced,
+        })
+    }
+
+    /// Records the stored files and frames and makes the dataset complete.
+    pub async fn complete_ingest(
+        &self,
+        scope: &Scope,
+        claim: &IngestClaim,
+        files: Vec<StoredFile>,
+        frame_sets: Vec<NewFrameSet>,
+    ) -> Result<records::Dataset> {
+        scope.require_role(claim.project_uid, Role::Depositor, "ingesting")?;
+        for (i, f) in files.iter().enumerate() {
+            check_relative_path(&format!("files[{i}].path"), &f.path)?;
+        }
+        let txn = self.db.begin().await?;
+        let row = dataset::Entity::find_by_id(claim.dataset_id)
+            .one(&txn)
+            .await?
+            .filter(|d| d.status == DatasetStatus::Ingesting.as_str())
+            .ok_or_else(|| {
+                CatalogError::conflict(
+                    Some("identifier"),
+                    format!("{} is no longer being ingested here", claim.identifier),
+                )
+            })?;
+        let now = Utc::now();
+        let bytes: i64 = files.iter().map(|f| f.size_bytes).sum();
+        let count = files.len() as i64;
+        let rows: Vec<datafile::ActiveModel> = files
+            .into_iter()
+            .map(|f| datafile::ActiveModel {
+                dataset_id: Set(row.id),
+                path: Set(f.path),
+                size_bytes: Set(f.size_bytes),
+                sha256: Set(f.sha256.to_string()),
+                format: Set(f.format),
+                location: Set(f.location),
+                storage_key: Set(Some(f.storage_key)),
+                last_verified_at: Set(Some(now)),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .collect();
+        for chunk in rows.chunks(BATCH) {
+            datafile::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        }
+        let mut frames_recorded = 0;
+        for set in frame_sets {
+            let stored = frame_set::ActiveModel {
+                dataset_id: Set(row.id),
+                position: Set(set.position),
+                shape: Set(serde_json::json!(set.shape)),
+                dtype: Set(set.dtype),
+                chunking: Set(set.chunking),
+                channel_names: Set(serde_json::json!(set.channel_names)),
+                metadata: Set(set.metadata),
+                array_path: Set(set.array_path),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            frames_recorded += set.frames.len();
+            let frames: Vec<frame::ActiveModel> = set
+                .frames
+                .into_iter()
+                .map(|f| frame::ActiveModel {
+                    frame_set_id: Set(stored.id),
+                    t: Set(f.t),
+                    c: Set(f.c),
+                    z: Set(f.z),
+                    metadata: Set(f.metadata),
+                    sha256: Set(f.sha256.to_string()),
+                    ..Default::default()
+                })
+                .collect();
+            for chunk in frames.chunks(BATCH) {
+                frame::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+            }
+        }
+        let mut active: dataset::ActiveModel = row.clone().into();
+        active.status = Set(DatasetStatus::Complete.as_str().to_owned());
+        active.size_bytes = Set(bytes);
+        active.file_count = Set(count);
+        active.updated_at = Set(now);
+        let row = active.update(&txn).await?;
+        Event::new(scope, "dataset.ingest.complete", "dataset", claim.identifier.as_str())
+            .project(claim.project_uid)
+            .details(serde_json::json!({ "files": count, "bytes": bytes, "frames": frames_recorded }))
+            .record(&txn)
+            .await?;
+        txn.commit().await?;
+        convert::dataset(row)
+    }
+
+    /// Gives up a claim whose ingest failed: nothing of it stays in the catalog.
+    pub async fn abandon_ingest(&self, scope: &Scope, claim: &IngestClaim, reason: &str) -> Result<()> {
+        let txn = self.db.begin().await?;
+        dataset::Entity::delete_many()
+            .filter(dataset::Column::Id.eq(claim.dataset_id))
+            .filter(dataset::Column::Status.eq(DatasetStatus::Ingesting.as_str()))
+            .exec(&txn)
+            .await?;
+        Event::new(scope, "dataset.ingest.abandon", "dataset", claim.identifier.as_str())
+            .project(claim.project_uid)
+            .details(serde_json::json!({ "reason": reason }))
+            .record(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The stored objects of a visible dataset, by path.
+    pub async fn stored_objects(&self, scope: &Scope, identifier: &str) -> Result<(records::Dataset, Vec<StoredRecord>)> {
+        let row = self.dataset_model(scope, "identifier", identifier).await?;
+        let files = datafile::Entity::find()
+            .filter(datafile::Column::DatasetId.eq(row.id))
+            .order_by_asc(datafile::Column::Path)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|f| StoredRecord {
+                path: f.path,
+                storage_key: f.storage_key,
+                size_bytes: f.size_bytes,
+                sha256: f.sha256,
+                location: f.location,
+            })
+            .collect();
+        Ok((convert::dataset(row)?, files))
+    }
+
+    /// Marks stored objects as verified now.
+    pub async fn mark_verified(&self, dataset_id: i64, paths: &[String]) -> Result<()> {
+        datafile::Entity::update_many()
+            .col_expr(datafile::Column::LastVerifiedAt, Expr::value(Utc::now()))
+            .filter(datafile::Column::DatasetId.eq(dataset_id))
+            .filter(datafile::Column::Path.is_in(paths.iter().cloned()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}
