@@ -13,6 +13,7 @@ mod m20261121_000004_create_parameters;
 mod m20261121_000005_create_jobs;
 mod m20261121_000006_create_publications;
 mod m20261121_000007_create_events;
+mod m20261121_000008_denormalise_parameters;
 mod util;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_create_jobs::Migration),
             Box::new(m20261121_000006_create_publications::Migration),
             Box::new(m20261121_000007_create_events::Migration),
+            Box::new(m20261121_000008_denormalise_parameters::Migration),
         ]
     }
 }

@@ -101,7 +101,24 @@ async fn every_filter_selects_what_it_says() {
         vec![7, 8, 9, 10]
     );
     assert_eq!(search(json!({ "sample": "lysozyme" })).await, vec![3, 6, 9]);
+    // Each parameter condition twice: alone (the parameter index drives) and
+    // within a date window (checked in the dataset row): the same answers.
     let p = |c: Value| json!({ "parameters": [c] });
+    let in_window = |c: Value| json!({ "acquiredFrom": "2000-01-01T00:00:00Z", "parameters": [c] });
+    for c in [
+        json!({ "name": "EM_voltage", "eq": 300000 }),
+        json!({ "name": "EMCTF_resolution_limit", "lte": 4.0 }),
+        json!({ "name": "EMCTF_resolution_limit", "gt": 4.0 }),
+        json!({ "name": "MX_wavelength", "between": { "min": 0.975, "max": 0.995 } }),
+        json!({ "name": "EM_grid_name", "contains": "GRID 1" }),
+        json!({ "name": "EM_grid_name", "eq": "Quantifoil grid 2" }),
+    ] {
+        assert_eq!(
+            search(p(c.clone())).await,
+            search(in_window(c.clone())).await,
+            "{c}"
+        );
+    }
     assert_eq!(
         search(p(json!({ "name": "EM_voltage", "eq": 300000 }))).await,
         vec![4, 5, 6]

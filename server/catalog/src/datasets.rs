@@ -120,7 +120,9 @@ impl Catalog {
                     && unfinished.status == DatasetStatus::Ingesting.as_str()
                     && unfinished.project_id == project.id =>
             {
-                dataset::Entity::delete_by_id(unfinished.id).exec(&txn).await?;
+                dataset::Entity::delete_by_id(unfinished.id)
+                    .exec(&txn)
+                    .await?;
                 true
             }
             Some(_) => {
@@ -170,6 +172,7 @@ impl Catalog {
             size_bytes: Set(0),
             file_count: Set(0),
             public_from: Set(project.embargo_end),
+            parameters: Set(crate::parameters::denormalised(&checked)),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

@@ -18,7 +18,7 @@ use strata_domain::{DatasetIdentifier, DatasetStatus, Role, Sha256Hex};
 use crate::datafiles::check_relative_path;
 use crate::entity::{datafile, dataset, frame, frame_set};
 use crate::events::Event;
-use crate::{convert, Catalog, CatalogError, NewDataset, Result, Scope};
+use crate::{Catalog, CatalogError, NewDataset, Result, Scope, convert};
 
 /// Rows inserted per statement (SQLite allows 32,766 bound values).
 const BATCH: usize = 2_000;
@@ -142,7 +142,9 @@ impl Catalog {
             })
             .collect();
         for chunk in rows.chunks(BATCH) {
-            datafile::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+            datafile::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await?;
         }
         let mut frames_recorded = 0;
         for set in frame_sets {
@@ -175,7 +177,9 @@ impl Catalog {
                 })
                 .collect();
             for chunk in frames.chunks(BATCH) {
-                frame::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+                frame::Entity::insert_many(chunk.to_vec())
+                    .exec(&txn)
+                    .await?;
             }
         }
         let mut active: dataset::ActiveModel = row.clone().into();
@@ -184,34 +188,53 @@ impl Catalog {
         active.file_count = Set(count);
         active.updated_at = Set(now);
         let row = active.update(&txn).await?;
-        Event::new(scope, "dataset.ingest.complete", "dataset", claim.identifier.as_str())
-            .project(claim.project_uid)
-            .details(serde_json::json!({ "files": count, "bytes": bytes, "frames": frames_recorded }))
-            .record(&txn)
-            .await?;
+        Event::new(
+            scope,
+            "dataset.ingest.complete",
+            "dataset",
+            claim.identifier.as_str(),
+        )
+        .project(claim.project_uid)
+        .details(serde_json::json!({ "files": count, "bytes": bytes, "frames": frames_recorded }))
+        .record(&txn)
+        .await?;
         txn.commit().await?;
         convert::dataset(row)
     }
 
     /// Gives up a claim whose ingest failed: nothing of it stays in the catalog.
-    pub async fn abandon_ingest(&self, scope: &Scope, claim: &IngestClaim, reason: &str) -> Result<()> {
+    pub async fn abandon_ingest(
+        &self,
+        scope: &Scope,
+        claim: &IngestClaim,
+        reason: &str,
+    ) -> Result<()> {
         let txn = self.db.begin().await?;
         dataset::Entity::delete_many()
             .filter(dataset::Column::Id.eq(claim.dataset_id))
             .filter(dataset::Column::Status.eq(DatasetStatus::Ingesting.as_str()))
             .exec(&txn)
             .await?;
-        Event::new(scope, "dataset.ingest.abandon", "dataset", claim.identifier.as_str())
-            .project(claim.project_uid)
-            .details(serde_json::json!({ "reason": reason }))
-            .record(&txn)
-            .await?;
+        Event::new(
+            scope,
+            "dataset.ingest.abandon",
+            "dataset",
+            claim.identifier.as_str(),
+        )
+        .project(claim.project_uid)
+        .details(serde_json::json!({ "reason": reason }))
+        .record(&txn)
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// The stored objects of a visible dataset, by path.
-    pub async fn stored_objects(&self, scope: &Scope, identifier: &str) -> Result<(records::Dataset, Vec<StoredRecord>)> {
+    pub async fn stored_objects(
+        &self,
+        scope: &Scope,
+        identifier: &str,
+    ) -> Result<(records::Dataset, Vec<StoredRecord>)> {
         let row = self.dataset_model(scope, "identifier", identifier).await?;
         let files = datafile::Entity::find()
             .filter(datafile::Column::DatasetId.eq(row.id))

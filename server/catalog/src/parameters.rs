@@ -230,6 +230,23 @@ fn article(t: ValueType) -> &'static str {
     }
 }
 
+/// The parameters as one document for the dataset row: name → canonical
+/// number (booleans as 0/1) or text.
+pub(crate) fn denormalised(checked: &[CheckedParameter]) -> serde_json::Value {
+    let map = checked
+        .iter()
+        .map(|p| {
+            let value = match (&p.number, &p.text) {
+                (Some(n), _) => serde_json::json!(n),
+                (None, Some(t)) => serde_json::json!(t),
+                (None, None) => serde_json::Value::Null,
+            };
+            (p.definition.name.clone(), value)
+        })
+        .collect();
+    serde_json::Value::Object(map)
+}
+
 /// Checks a list of parameters: each known, well-typed, in range, named once.
 pub(crate) fn check_all(parameters: Vec<NewParameter>) -> Result<Vec<CheckedParameter>> {
     let mut seen = std::collections::HashSet::new();

@@ -127,8 +127,8 @@ impl OrderField {
     }
 }
 
-/// `LOWER(column) LIKE %needle%`, with the needle's wildcards taken literally.
-fn contains(column: impl sea_orm::sea_query::IntoColumnRef, needle: &str) -> Expr {
+/// `LOWER(value) LIKE %needle%`, with the needle's wildcards taken literally.
+fn contains(value: Expr, needle: &str) -> Expr {
     let escaped: String = needle
         .to_lowercase()
         .chars()
@@ -137,8 +137,7 @@ fn contains(column: impl sea_orm::sea_query::IntoColumnRef, needle: &str) -> Exp
             c => vec![c],
         })
         .collect();
-    Expr::expr(Func::lower(Expr::col(column)))
-        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+    Expr::expr(Func::lower(value)).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 impl Catalog {
@@ -159,12 +158,15 @@ impl Catalog {
         }
         if let Some(s) = &filter.instrument {
             all = all.add(contains(
-                (dataset::Entity, dataset::Column::InstrumentName),
+                Expr::col((dataset::Entity, dataset::Column::InstrumentName)),
                 s,
             ));
         }
         if let Some(s) = &filter.description {
-            all = all.add(contains((dataset::Entity, dataset::Column::Description), s));
+            all = all.add(contains(
+                Expr::col((dataset::Entity, dataset::Column::Description)),
+                s,
+            ));
         }
         if let Some(at) = filter.acquired_from {
             all = all.add(dataset::Column::AcquiredAt.gte(at));
@@ -189,26 +191,45 @@ impl Catalog {
         if let Some(sample) = &filter.sample {
             all = all.add(dataset::Column::SampleName.eq(sample.as_str()));
         }
+        // When project or date already narrow the search, the rows read are few
+        // and each carries its parameters; otherwise the parameter index drives.
+        let in_row = filter.project.is_some()
+            || filter.acquired_from.is_some()
+            || filter.acquired_until.is_some();
         for (i, condition) in filter.parameters.iter().enumerate() {
-            all = all.add(self.parameter_condition(&format!("parameters[{i}]"), condition)?);
+            all = all.add(self.parameter_condition(
+                &format!("parameters[{i}]"),
+                condition,
+                in_row,
+            )?);
         }
         Ok(all)
     }
 
-    /// `EXISTS (SELECT 1 FROM parameter WHERE dataset_id = dataset.id AND type = … AND value …)`:
-    /// served by the (dataset_id, parameter_type_id) index when the dataset
-    /// side drives the search, by (parameter_type_id, value) when it does not.
+    /// A condition on one parameter, checked either in the dataset row's
+    /// denormalised `parameters` document (`in_row`) or as
+    /// `EXISTS (SELECT 1 FROM parameter WHERE dataset_id = dataset.id AND type = … AND value …)`,
+    /// which the (parameter_type_id, value) index serves when parameters alone
+    /// select the datasets.
     fn parameter_condition(
         &self,
         field: &str,
         condition: &ParameterCondition,
+        in_row: bool,
     ) -> Result<Condition> {
         let def = definition(&format!("{field}.name"), &condition.name)?;
         let type_id = *self.parameter_ids.get(&def.name).ok_or_else(|| {
             CatalogError::invalid(format!("{field}.name"), "has no parameter type row")
         })?;
-        let number = (parameter::Entity, parameter::Column::ValueNumber);
-        let text = (parameter::Entity, parameter::Column::ValueText);
+        let (number, text) = if in_row {
+            self.row_parameter(&def.name)
+        } else {
+            (
+                Expr::col((parameter::Entity, parameter::Column::ValueNumber)),
+                Expr::col((parameter::Entity, parameter::Column::ValueText)),
+            )
+        };
+        let number = || number.clone();
         let numeric = matches!(def.value_type, ValueType::Number | ValueType::Integer);
         let refuse = |op: &str| {
             CatalogError::invalid(
@@ -219,15 +240,15 @@ impl Catalog {
         let value_condition: Expr = match &condition.op {
             ParameterOp::Eq(v) => match (v, def.value_type) {
                 (ParameterValue::Integer(n), ValueType::Number | ValueType::Integer) => {
-                    Expr::col(number).eq(*n as f64)
+                    number().eq(*n as f64)
                 }
                 (ParameterValue::Number(n), ValueType::Number | ValueType::Integer) => {
-                    Expr::col(number).eq(*n)
+                    number().eq(*n)
                 }
                 (ParameterValue::Bool(b), ValueType::Boolean) => {
-                    Expr::col(number).eq(f64::from(u8::from(*b)))
+                    number().eq(f64::from(u8::from(*b)))
                 }
-                (ParameterValue::Text(s), ValueType::String) => Expr::col(text).eq(s.as_str()),
+                (ParameterValue::Text(s), ValueType::String) => text.clone().eq(s.as_str()),
                 (v, t) => {
                     return Err(CatalogError::invalid(
                         format!("{field}.eq"),
@@ -235,10 +256,10 @@ impl Catalog {
                     ));
                 }
             },
-            ParameterOp::Lt(v) if numeric => Expr::col(number).lt(*v),
-            ParameterOp::Lte(v) if numeric => Expr::col(number).lte(*v),
-            ParameterOp::Gt(v) if numeric => Expr::col(number).gt(*v),
-            ParameterOp::Gte(v) if numeric => Expr::col(number).gte(*v),
+            ParameterOp::Lt(v) if numeric => number().lt(*v),
+            ParameterOp::Lte(v) if numeric => number().lte(*v),
+            ParameterOp::Gt(v) if numeric => number().gt(*v),
+            ParameterOp::Gte(v) if numeric => number().gte(*v),
             ParameterOp::Between(lo, hi) if numeric => {
                 if lo > hi {
                     return Err(CatalogError::invalid(
@@ -246,9 +267,11 @@ impl Catalog {
                         format!("the lower bound {lo} is above the upper bound {hi}"),
                     ));
                 }
-                Expr::col(number).between(*lo, *hi)
+                number().between(*lo, *hi)
             }
-            ParameterOp::Contains(s) if def.value_type == ValueType::String => contains(text, s),
+            ParameterOp::Contains(s) if def.value_type == ValueType::String => {
+                contains(text.clone(), s)
+            }
             ParameterOp::Lt(_) => return Err(refuse("lt")),
             ParameterOp::Lte(_) => return Err(refuse("lte")),
             ParameterOp::Gt(_) => return Err(refuse("gt")),
@@ -256,6 +279,9 @@ impl Catalog {
             ParameterOp::Between(..) => return Err(refuse("between")),
             ParameterOp::Contains(_) => return Err(refuse("contains")),
         };
+        if in_row {
+            return Ok(Condition::all().add(value_condition));
+        }
         let exists = Query::select()
             .expr(Expr::val(1))
             .from(parameter::Entity)
@@ -269,6 +295,30 @@ impl Catalog {
             .and_where(value_condition)
             .to_owned();
         Ok(Condition::all().add(Expr::exists(exists)))
+    }
+
+    /// A parameter's canonical number and text in the dataset row's document.
+    fn row_parameter(&self, name: &str) -> (Expr, Expr) {
+        use sea_orm::DbBackend;
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => (
+                Expr::cust_with_values(
+                    r#"CAST(("dataset"."parameters" ->> $1) AS double precision)"#,
+                    [name],
+                ),
+                Expr::cust_with_values(r#"("dataset"."parameters" ->> $1)"#, [name]),
+            ),
+            _ => {
+                let path = format!("$.\"{name}\"");
+                (
+                    Expr::cust_with_values(
+                        r#"CAST(json_extract("dataset"."parameters", ?) AS REAL)"#,
+                        [path.clone()],
+                    ),
+                    Expr::cust_with_values(r#"json_extract("dataset"."parameters", ?)"#, [path]),
+                )
+            }
+        }
     }
 
     /// The filtered query; errors name the offending part as `filter.…`.
@@ -411,7 +461,10 @@ impl Catalog {
             DbBackend::Postgres => format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"),
             _ => format!("EXPLAIN QUERY PLAN {sql}"),
         };
-        let rows = self.db.query_all_raw(Statement::from_string(backend, explain)).await?;
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(backend, explain))
+            .await?;
         Ok(rows
             .iter()
             .map(|row| {

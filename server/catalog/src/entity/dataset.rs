@@ -22,6 +22,8 @@ pub struct Model {
     pub size_bytes: i64,
     pub file_count: i64,
     pub public_from: Option<DateTimeUtc>,
+    /// Parameter name → canonical value, denormalised for search.
+    pub parameters: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
