@@ -264,3 +264,39 @@ impl Catalog {
         Ok(())
     }
 }
+
+impl Catalog {
+    /// Identifiers whose ingest never completed (a killed process): invisible
+    /// claims, each to be rerun. Facility admins only.
+    pub async fn unfinished_ingests(&self, scope: &Scope, project: Option<&str>) -> Result<Vec<String>> {
+        scope.require_admin("listing unfinished ingests")?;
+        let mut query = dataset::Entity::find().filter(dataset::Column::Status.eq(DatasetStatus::Ingesting.as_str()));
+        if let Some(code) = project {
+            let p = self.project_model(scope, "project", code).await?;
+            query = query.filter(dataset::Column::ProjectId.eq(p.id));
+        }
+        Ok(query.order_by_asc(dataset::Column::Identifier).all(&self.db).await?.into_iter().map(|d| d.identifier).collect())
+    }
+
+    /// The frame sets of a visible dataset with their frames' digests and metadata.
+    pub async fn frame_sets(&self, scope: &Scope, identifier: &str) -> Result<Vec<(frame_set::Model, Vec<frame::Model>)>> {
+        let row = self.dataset_model(scope, "identifier", identifier).await?;
+        let sets = frame_set::Entity::find()
+            .filter(frame_set::Column::DatasetId.eq(row.id))
+            .order_by_asc(frame_set::Column::Position)
+            .all(&self.db)
+            .await?;
+        let mut out = Vec::with_capacity(sets.len());
+        for set in sets {
+            let frames = frame::Entity::find()
+                .filter(frame::Column::FrameSetId.eq(set.id))
+                .order_by_asc(frame::Column::T)
+                .order_by_asc(frame::Column::C)
+                .order_by_asc(frame::Column::Z)
+                .all(&self.db)
+                .await?;
+            out.push((set, frames));
+        }
+        Ok(out)
+    }
+}

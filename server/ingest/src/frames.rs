@@ -1,0 +1,248 @@
+//! The frames upload type: a stack is read frame by frame, written as one
+//! OME-Zarr image per position in a staging folder, then each of the image's
+//! few objects is stored and recorded with its digest, beside one row per
+//! frame with the frame's own metadata and the SHA-256 of its pixels.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+use strata_catalog::{IngestClaim, NewFrame, NewFrameSet};
+use strata_frames::{FrameSource, FramesFormat, StackInfo};
+use strata_zarr::{ImageWriter, WriterOptions, WrittenImage};
+
+use crate::IngestError;
+use crate::ingestor::{Ingestor, Written, stored_file};
+
+/// One position's image, assembled in staging.
+struct StagedImage {
+    position: usize,
+    dir: PathBuf,
+    image: WrittenImage,
+    /// Per-frame metadata by (t, c, z), as the source gave it.
+    metadata: BTreeMap<(usize, usize, usize), serde_json::Value>,
+}
+
+/// Removes a staging folder however the ingest ends.
+struct Staging(PathBuf);
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %self.0.display(), error = %e, "could not remove a staging folder");
+        }
+    }
+}
+
+impl Ingestor {
+    pub(crate) async fn store_frames(
+        &self,
+        claim: &IngestClaim,
+        source: &Path,
+        format: FramesFormat,
+        positions: &[usize],
+        written: &mut Written,
+        progress: &ProgressBar,
+    ) -> Result<(), IngestError> {
+        let identifier = claim.identifier.to_string();
+        let staging = Staging(self.staging.join(format!(
+            "{}-{}",
+            claim.identifier,
+            std::process::id()
+        )));
+        let (source, dir, wanted, bar) = (
+            source.to_owned(),
+            staging.0.clone(),
+            positions.to_vec(),
+            progress.clone(),
+        );
+        let id = identifier.clone();
+        // Reading and encoding block (and zarrs runs on rayon): off the async workers.
+        let (info, images) = tokio::task::spawn_blocking(move || {
+            assemble(&id, &source, format, &wanted, &dir, &bar)
+        })
+        .await
+        .map_err(|e| IngestError::Zarr {
+            identifier: identifier.clone(),
+            reason: format!("the frame writer stopped: {e}"),
+        })??;
+
+        for staged in images {
+            let array_path = format!("{}.ome.zarr", staged.position);
+            for object in &staged.image.objects {
+                let path = format!("{array_path}/{}", object.path);
+                let key = self.key(claim, &path)?;
+                let local = staged.dir.join(&object.path);
+                let stored = self.store.put_file(&key, &local).await.map_err(|source| {
+                    IngestError::Storage {
+                        identifier: identifier.clone(),
+                        source,
+                    }
+                })?;
+                // The store hashed what it received; it must be what the writer wrote.
+                if stored.sha256 != object.sha256 || stored.size != object.size {
+                    let reason = format!(
+                        "{path} changed between writing and storing (SHA-256 {} when written, {} when stored)",
+                        object.sha256, stored.sha256
+                    );
+                    written.objects.push(stored);
+                    return Err(IngestError::Zarr { identifier, reason });
+                }
+                written.files.push(stored_file(
+                    &stored,
+                    path,
+                    "zarr".into(),
+                    self.store.backend(),
+                ));
+                written.objects.push(stored);
+            }
+            written
+                .frame_sets
+                .push(frame_set(&info, &staged, array_path));
+        }
+        Ok(())
+    }
+}
+
+fn frame_set(info: &StackInfo, staged: &StagedImage, array_path: String) -> NewFrameSet {
+    let image = &staged.image;
+    let frames = image
+        .frames
+        .iter()
+        .map(|f| NewFrame {
+            t: f.t as i32,
+            c: f.c as i32,
+            z: f.z as i32,
+            metadata: staged
+                .metadata
+                .get(&(f.t, f.c, f.z))
+                .cloned()
+                .unwrap_or(serde_json::Value::Null),
+            sha256: f.sha256.parse().expect("frame digests are lowercase hex"),
+        })
+        .collect();
+    NewFrameSet {
+        position: staged.position as i32,
+        shape: image.shape,
+        dtype: image.dtype.zarr_name().to_owned(),
+        chunking: serde_json::json!({
+            "chunk_shape": image.chunk_shape,
+            "shard_shape": image.shard_shape,
+            "levels": image.levels,
+        }),
+        channel_names: image.channel_names.clone(),
+        metadata: serde_json::json!({
+            "format": info.format,
+            "pixel_size_um": info.pixel_size_um,
+            "source": info.metadata,
+        }),
+        array_path,
+        frames,
+    }
+}
+
+/// Reads every frame once and writes the wanted positions' images.
+fn assemble(
+    identifier: &str,
+    source: &Path,
+    format: FramesFormat,
+    wanted: &[usize],
+    staging: &Path,
+    progress: &ProgressBar,
+) -> Result<(StackInfo, Vec<StagedImage>), IngestError> {
+    let frames_error = |source| IngestError::Frames {
+        identifier: identifier.to_owned(),
+        source,
+    };
+    let zarr_error = |e: strata_zarr::ZarrError| IngestError::Zarr {
+        identifier: identifier.to_owned(),
+        reason: e.to_string(),
+    };
+    let mut reader: Box<dyn FrameSource> =
+        strata_frames::open(source, format).map_err(frames_error)?;
+    let info = reader.info().clone();
+    if let Some(bad) = wanted.iter().find(|p| **p >= info.positions) {
+        return Err(IngestError::Source {
+            path: source.to_owned(),
+            reason: format!(
+                "holds {} position(s); position {bad} was asked for",
+                info.positions
+            ),
+        });
+    }
+    let keep = |p: usize| wanted.is_empty() || wanted.contains(&p);
+    let frame_bytes = (info.dims.y * info.dims.x * info.dtype.size()) as u64;
+    progress.set_length(frame_bytes * (info.dims.frames() * info.positions) as u64);
+    progress.set_message(identifier.to_owned());
+
+    let mut open: BTreeMap<
+        usize,
+        (
+            ImageWriter,
+            PathBuf,
+            BTreeMap<(usize, usize, usize), serde_json::Value>,
+        ),
+    > = BTreeMap::new();
+    let mut done = Vec::new();
+    while let Some(frame) = reader.next_frame() {
+        let frame = frame.map_err(frames_error)?;
+        progress.inc(frame_bytes);
+        if !keep(frame.position) {
+            continue;
+        }
+        // Positions usually come one after another: finish those left behind so
+        // that at most a few images are open at once.
+        let behind: Vec<usize> = open
+            .keys()
+            .copied()
+            .filter(|p| *p + 1 < frame.position)
+            .collect();
+        for p in behind {
+            let (writer, dir, metadata) = open.remove(&p).expect("an open position");
+            done.push(StagedImage {
+                position: p,
+                dir,
+                image: writer.finish().map_err(zarr_error)?,
+                metadata,
+            });
+        }
+        if !open.contains_key(&frame.position) && !done.iter().any(|d| d.position == frame.position)
+        {
+            let dir = staging.join(format!("{}.ome.zarr", frame.position));
+            let writer = ImageWriter::create(&dir, &info, frame.position, WriterOptions::default())
+                .map_err(zarr_error)?;
+            open.insert(frame.position, (writer, dir, BTreeMap::new()));
+        }
+        let (writer, _, metadata) =
+            open.get_mut(&frame.position)
+                .ok_or_else(|| IngestError::Source {
+                    path: source.to_owned(),
+                    reason: format!(
+                        "delivers frames of position {} after that position was finished",
+                        frame.position
+                    ),
+                })?;
+        writer.write_frame(&frame).map_err(zarr_error)?;
+        if !frame.metadata.is_null() {
+            metadata.insert((frame.t, frame.c, frame.z), frame.metadata);
+        }
+    }
+    for (p, (writer, dir, metadata)) in open {
+        done.push(StagedImage {
+            position: p,
+            dir,
+            image: writer.finish().map_err(zarr_error)?,
+            metadata,
+        });
+    }
+    if done.is_empty() {
+        return Err(IngestError::Source {
+            path: source.to_owned(),
+            reason: "holds no frame of the positions asked for".into(),
+        });
+    }
+    done.sort_by_key(|d| d.position);
+    Ok((info, done))
+}
