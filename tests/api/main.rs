@@ -3,6 +3,7 @@
 
 mod access;
 mod bad_input;
+mod data;
 mod datasets;
 mod health;
 mod lineage;

@@ -2,6 +2,7 @@
 //! strata itself), `/healthz`, and the middleware every request goes through.
 //! Only this crate knows poem and async-graphql.
 
+mod data;
 pub mod error;
 mod graphiql;
 pub mod graphql;
@@ -12,7 +13,11 @@ use poem::http::{StatusCode, header};
 use poem::middleware::SizeLimit;
 use poem::web::{Data, Json};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
+use std::sync::Arc;
+
 use strata_catalog::{Catalog, Scope};
+use strata_ingest::Ingestor;
+use strata_storage::ObjectStore;
 
 pub use graphql::{StrataSchema, schema, sdl};
 
@@ -20,14 +25,22 @@ pub use graphql::{StrataSchema, schema, sdl};
 #[derive(Clone)]
 pub struct AppState {
     pub catalog: Catalog,
+    pub store: Arc<dyn ObjectStore>,
+    pub ingestor: Ingestor,
     pub schema: StrataSchema,
+    verified: Arc<data::VerifiedObjects>,
 }
 
 impl AppState {
-    pub fn new(catalog: Catalog) -> Self {
+    /// `staging` is where uploaded frames are assembled before they are stored.
+    pub fn new(catalog: Catalog, store: Arc<dyn ObjectStore>, staging: std::path::PathBuf) -> Self {
+        let ingestor = Ingestor::new(catalog.clone(), store.clone(), staging);
         Self {
             catalog,
+            store,
+            ingestor,
             schema: schema(),
+            verified: Arc::default(),
         }
     }
 }
@@ -41,6 +54,9 @@ pub fn app(state: AppState) -> impl Endpoint {
                 .post(graphql_endpoint.with(SizeLimit::new(graphql::MAX_BODY_BYTES))),
         )
         .nest("/graphiql", graphiql::assets())
+        .at("/files/:identifier/*path", get(data::file))
+        .at("/zarr/:identifier/*path", get(data::zarr))
+        .at("/datasets/:identifier/upload", poem::post(data::upload))
         .at("/healthz", get(healthz))
         .data(state)
         .with(request_id::RequestId)

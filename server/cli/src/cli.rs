@@ -49,6 +49,10 @@ pub enum Command {
     Instrument(InstrumentCommand),
     /// Find datasets, like imagingDB's query_data.
     Query(QueryArgs),
+    /// Ingest datasets from a manifest, like imagingDB's data_uploader.
+    Ingest(IngestArgs),
+    /// Rehash every stored object and list what is missing or corrupt.
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +86,50 @@ pub enum InstrumentCommand {
         #[arg(long = "technique", required = true)]
         techniques: Vec<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// CSV with dataset_id, file_name, description, parent_dataset_id, positions.
+    #[arg(long, value_name = "CSV")]
+    pub manifest: std::path::PathBuf,
+    /// Upload configuration (JSON or TOML): upload_type, frames_format, microscope, storage …
+    #[arg(long, value_name = "FILE")]
+    pub upload_config: Option<std::path::PathBuf>,
+    /// file, frames or link (overrides the configuration file).
+    #[arg(long)]
+    pub upload_type: Option<String>,
+    /// auto, tiff, ome_tiff, tif_folder (MicroManager), mrc.
+    #[arg(long)]
+    pub frames_format: Option<String>,
+    /// The instrument (microscope, beamline), by name.
+    #[arg(long)]
+    pub microscope: Option<String>,
+    /// cryo-em, cryo-et, mx, saxs or light-microscopy.
+    #[arg(long)]
+    pub technique: Option<String>,
+    /// raw or processed.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// A directory the manifest may read from (repeat); the manifest's own directory when none.
+    #[arg(long = "allow-root", value_name = "DIR")]
+    pub allow_roots: Vec<std::path::PathBuf>,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Only this project's datasets.
+    #[arg(long, conflicts_with = "id")]
+    pub project: Option<String>,
+    /// Only this dataset.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

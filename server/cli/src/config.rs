@@ -26,6 +26,49 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A tracing filter, e.g. `info` or `strata=debug,info`.
     pub log_level: String,
+    /// Where bytes are stored: `local` (under `data_dir/store`) or `s3`.
+    pub storage: StorageKind,
+    /// The S3 bucket, when `storage = "s3"` (or for `strata sync`).
+    pub s3: Option<S3Settings>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    #[default]
+    Local,
+    S3,
+}
+
+/// An S3 bucket (AWS, or any S3-compatible server).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct S3Settings {
+    pub bucket: String,
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// For S3-compatible servers (MinIO, Ceph …); AWS when unset.
+    pub endpoint_url: Option<String>,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Path-style addressing (most S3-compatible servers want it).
+    #[serde(default)]
+    pub force_path_style: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"…")
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -36,6 +79,8 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             log_format: LogFormat::Text,
             log_level: "info".into(),
+            storage: StorageKind::Local,
+            s3: None,
         }
     }
 }
@@ -87,6 +132,16 @@ impl Config {
 
     pub fn projects_root(&self) -> PathBuf {
         self.data_dir.join("projects")
+    }
+
+    /// The local object store's root.
+    pub fn store_root(&self) -> PathBuf {
+        self.data_dir.join("store")
+    }
+
+    /// Where frames are assembled before they are stored.
+    pub fn staging_dir(&self) -> PathBuf {
+        self.data_dir.join("staging")
     }
 }
 

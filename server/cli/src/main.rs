@@ -23,6 +23,8 @@ async fn main() -> ExitCode {
         Command::Token(cmd) => commands::token::run(&config, cmd).await,
         Command::Instrument(cmd) => commands::instrument::run(&config, cmd).await,
         Command::Query(args) => commands::query::run(&config, args).await,
+        Command::Ingest(args) => commands::ingest::run(&config, args).await,
+        Command::Verify(args) => commands::verify::run(&config, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,10 +7,14 @@ use std::time::Duration;
 use anyhow::Context as _;
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
+use std::sync::Arc;
 use strata_api::{AppState, app};
+
 use strata_catalog::Catalog;
+use strata_storage::{LocalStore, ObjectStore, S3Config, S3Store};
 
 use crate::Config;
+use crate::config::StorageKind;
 
 pub struct Application {
     state: AppState,
@@ -27,9 +31,42 @@ pub async fn open_catalog(config: &Config) -> anyhow::Result<Catalog> {
         .with_context(|| "opening the catalog (check database_url / STRATA_DATABASE_URL)")
 }
 
+/// Opens the object store the configuration names.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore>> {
+    Ok(match config.storage {
+        StorageKind::Local => {
+            let root = config.store_root();
+            Arc::new(
+                LocalStore::open(&root)
+                    .await
+                    .with_context(|| format!("opening the local store at {}", root.display()))?,
+            )
+        }
+        StorageKind::S3 => {
+            let s3 = config
+                .s3
+                .as_ref()
+                .context("storage = \"s3\" needs an [s3] section (bucket, credentials)")?;
+            let mut settings = S3Config::new(
+                &s3.bucket,
+                &s3.region,
+                &s3.access_key_id,
+                &s3.secret_access_key,
+            );
+            settings.endpoint_url = s3.endpoint_url.clone();
+            settings.force_path_style = s3.force_path_style;
+            Arc::new(
+                S3Store::new(settings)
+                    .with_context(|| format!("opening the S3 bucket {}", s3.bucket))?,
+            )
+        }
+    })
+}
+
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         let catalog = open_catalog(config).await?;
+        let store = open_store(config).await?;
         let acceptor = TcpListener::bind(config.bind.clone())
             .into_acceptor()
             .await
@@ -40,7 +77,7 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
         Ok(Self {
-            state: AppState::new(catalog),
+            state: AppState::new(catalog, store, config.staging_dir()),
             acceptor,
             address,
         })

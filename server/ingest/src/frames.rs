@@ -23,6 +23,12 @@ struct StagedImage {
     metadata: BTreeMap<(usize, usize, usize), serde_json::Value>,
 }
 
+/// Per-frame metadata by (t, c, z).
+type FrameMetadata = BTreeMap<(usize, usize, usize), serde_json::Value>;
+
+/// A position's image being written: the writer, its folder, its frames' metadata.
+type OpenImage = (ImageWriter, PathBuf, FrameMetadata);
+
 /// Removes a staging folder however the ingest ends.
 struct Staging(PathBuf);
 
@@ -32,6 +38,21 @@ impl Drop for Staging {
             && e.kind() != std::io::ErrorKind::NotFound
         {
             tracing::warn!(path = %self.0.display(), error = %e, "could not remove a staging folder");
+        }
+    }
+}
+
+/// Removes the staging folders of ingests whose process is gone (a `kill -9`):
+/// they are named `<identifier>-<pid>`.
+pub(crate) fn clear_dead_staging(staging: &Path) {
+    let Ok(entries) = std::fs::read_dir(staging) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.rsplit_once('-')).and_then(|(_, pid)| pid.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists() {
+            drop(Staging(entry.path()));
         }
     }
 }
@@ -177,14 +198,7 @@ fn assemble(
     progress.set_length(frame_bytes * (info.dims.frames() * info.positions) as u64);
     progress.set_message(identifier.to_owned());
 
-    let mut open: BTreeMap<
-        usize,
-        (
-            ImageWriter,
-            PathBuf,
-            BTreeMap<(usize, usize, usize), serde_json::Value>,
-        ),
-    > = BTreeMap::new();
+    let mut open: BTreeMap<usize, OpenImage> = BTreeMap::new();
     let mut done = Vec::new();
     while let Some(frame) = reader.next_frame() {
         let frame = frame.map_err(frames_error)?;

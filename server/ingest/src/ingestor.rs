@@ -6,7 +6,9 @@ use std::sync::Arc;
 use indicatif::ProgressBar;
 use strata_catalog::{Catalog, IngestClaim, NewDataset, NewFrameSet, NewLink, Scope, StoredFile};
 use strata_domain::LinkKind;
+use strata_frames::FramesFormat;
 use strata_storage::{ObjectKey, ObjectStore, StoredObject};
+use tokio::io::AsyncRead;
 
 use crate::{IngestError, ManifestRow, SourceRoots, UploadConfig, UploadType};
 
@@ -28,6 +30,21 @@ pub struct Ingestor {
     pub(crate) staging: PathBuf,
 }
 
+/// Where an ingest's bytes come from.
+enum Payload<'a> {
+    File(&'a Path),
+    Link(&'a Path),
+    Frames {
+        source: &'a Path,
+        format: FramesFormat,
+        positions: &'a [usize],
+    },
+    Stream {
+        file_name: &'a str,
+        reader: &'a mut (dyn AsyncRead + Send + Unpin),
+    },
+}
+
 /// What an ingest wrote so far, so that a failure can take it back.
 #[derive(Default)]
 pub(crate) struct Written {
@@ -38,6 +55,7 @@ pub(crate) struct Written {
 
 impl Ingestor {
     pub fn new(catalog: Catalog, store: Arc<dyn ObjectStore>, staging: PathBuf) -> Self {
+        crate::frames::clear_dead_staging(&staging);
         Self {
             catalog,
             store,
@@ -99,7 +117,54 @@ impl Ingestor {
             }
             _ => {}
         }
-        let identifier = row.dataset_id.to_string();
+        let payload = match config.upload_type {
+            UploadType::File => Payload::File(&source),
+            UploadType::Link => Payload::Link(&source),
+            UploadType::Frames => Payload::Frames {
+                source: &source,
+                format: config
+                    .frames_format()
+                    .map_err(|reason| IngestError::Config { path: None, reason })?,
+                positions: &row.positions,
+            },
+        };
+        self.ingest(scope, new, payload, progress).await
+    }
+
+    /// Ingests one file arriving as a stream (an HTTP upload): it is never
+    /// held whole in memory.
+    pub async fn ingest_stream(
+        &self,
+        scope: &Scope,
+        new: NewDataset,
+        file_name: &str,
+        reader: &mut (dyn AsyncRead + Send + Unpin),
+    ) -> Result<IngestReport, IngestError> {
+        if file_name.is_empty() || file_name.contains('/') || file_name == "." || file_name == ".."
+        {
+            return Err(IngestError::Source {
+                path: file_name.into(),
+                reason: "must be a plain file name (no '/', not '.' or '..')".into(),
+            });
+        }
+        self.ingest(
+            scope,
+            new,
+            Payload::Stream { file_name, reader },
+            &ProgressBar::hidden(),
+        )
+        .await
+    }
+
+    /// Claim, store, record, or take everything back.
+    async fn ingest(
+        &self,
+        scope: &Scope,
+        new: NewDataset,
+        payload: Payload<'_>,
+        progress: &ProgressBar,
+    ) -> Result<IngestReport, IngestError> {
+        let identifier = new.identifier.to_string();
         let claim = self
             .catalog
             .begin_ingest(scope, new)
@@ -113,28 +178,40 @@ impl Ingestor {
             if claim.replaced_unfinished {
                 self.clear_unfinished(&claim).await?;
             }
-            match config.upload_type {
-                UploadType::File => {
-                    self.store_file(&claim, &source, &mut written, progress)
+            match payload {
+                Payload::File(source) => {
+                    self.store_file(&claim, source, &mut written, progress)
                         .await?
                 }
-                UploadType::Link => {
-                    self.link_file(&claim, &source, &mut written, progress)
+                Payload::Link(source) => {
+                    self.link_file(&claim, source, &mut written, progress)
                         .await?
                 }
-                UploadType::Frames => {
-                    let format = config
-                        .frames_format()
-                        .map_err(|reason| IngestError::Config { path: None, reason })?;
-                    self.store_frames(
-                        &claim,
-                        &source,
-                        format,
-                        &row.positions,
-                        &mut written,
-                        progress,
-                    )
-                    .await?
+                Payload::Frames {
+                    source,
+                    format,
+                    positions,
+                } => {
+                    self.store_frames(&claim, source, format, positions, &mut written, progress)
+                        .await?
+                }
+                Payload::Stream { file_name, reader } => {
+                    let key = self.key(&claim, file_name)?;
+                    let stored = self
+                        .store
+                        .put_stream(&key, reader)
+                        .await
+                        .map_err(|source| IngestError::Storage {
+                            identifier: identifier.clone(),
+                            source,
+                        })?;
+                    written.files.push(stored_file(
+                        &stored,
+                        file_name.to_owned(),
+                        format_of(Path::new(file_name)),
+                        self.store.backend(),
+                    ));
+                    written.objects.push(stored);
                 }
             }
             let frames = written.frame_sets.iter().map(|s| s.frames.len()).sum();
