@@ -268,18 +268,33 @@ impl Catalog {
 impl Catalog {
     /// Identifiers whose ingest never completed (a killed process): invisible
     /// claims, each to be rerun. Facility admins only.
-    pub async fn unfinished_ingests(&self, scope: &Scope, project: Option<&str>) -> Result<Vec<String>> {
+    pub async fn unfinished_ingests(
+        &self,
+        scope: &Scope,
+        project: Option<&str>,
+    ) -> Result<Vec<String>> {
         scope.require_admin("listing unfinished ingests")?;
-        let mut query = dataset::Entity::find().filter(dataset::Column::Status.eq(DatasetStatus::Ingesting.as_str()));
+        let mut query = dataset::Entity::find()
+            .filter(dataset::Column::Status.eq(DatasetStatus::Ingesting.as_str()));
         if let Some(code) = project {
             let p = self.project_model(scope, "project", code).await?;
             query = query.filter(dataset::Column::ProjectId.eq(p.id));
         }
-        Ok(query.order_by_asc(dataset::Column::Identifier).all(&self.db).await?.into_iter().map(|d| d.identifier).collect())
+        Ok(query
+            .order_by_asc(dataset::Column::Identifier)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|d| d.identifier)
+            .collect())
     }
 
     /// The frame sets of a visible dataset with their frames' digests and metadata.
-    pub async fn frame_sets(&self, scope: &Scope, identifier: &str) -> Result<Vec<(frame_set::Model, Vec<frame::Model>)>> {
+    pub async fn frame_sets(
+        &self,
+        scope: &Scope,
+        identifier: &str,
+    ) -> Result<Vec<(frame_set::Model, Vec<frame::Model>)>> {
         let row = self.dataset_model(scope, "identifier", identifier).await?;
         let sets = frame_set::Entity::find()
             .filter(frame_set::Column::DatasetId.eq(row.id))

@@ -53,6 +53,10 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Rehash every stored object and list what is missing or corrupt.
     Verify(VerifyArgs),
+    /// Download a dataset, whole or partial, like imagingDB's data_downloader.
+    Download(DownloadArgs),
+    /// Bring the S3 mirror of the local store in step, checked.
+    Sync(VerifyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +119,43 @@ pub struct IngestArgs {
     #[arg(long = "allow-root", value_name = "DIR")]
     pub allow_roots: Vec<std::path::PathBuf>,
     /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// The dataset identifier.
+    #[arg(long)]
+    pub id: String,
+    /// Directory to write into (the dataset lands in DEST/<identifier>/).
+    #[arg(long)]
+    pub dest: std::path::PathBuf,
+    /// Channels by name or index (repeat, or comma-separated).
+    #[arg(long = "channel", value_delimiter = ',')]
+    pub channels: Vec<String>,
+    /// z range, `START..END` (end exclusive) or a single index.
+    #[arg(long)]
+    pub z: Option<String>,
+    /// t range, `START..END` (end exclusive) or a single index.
+    #[arg(long)]
+    pub t: Option<String>,
+    /// Positions (repeat, or comma-separated).
+    #[arg(long = "position", value_delimiter = ',')]
+    pub positions: Vec<usize>,
+    /// ome-tiff (default) or zarr.
+    #[arg(long, default_value = "ome-tiff")]
+    pub format: String,
+    /// Only metadata.json and frames.csv.
+    #[arg(long)]
+    pub metadata_only: bool,
+    /// Do not check delivered bytes against their SHA-256 (not recommended).
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Replace an existing download.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
 }

@@ -25,6 +25,8 @@ async fn main() -> ExitCode {
         Command::Query(args) => commands::query::run(&config, args).await,
         Command::Ingest(args) => commands::ingest::run(&config, args).await,
         Command::Verify(args) => commands::verify::run(&config, args).await,
+        Command::Download(args) => commands::download::run(&config, args).await,
+        Command::Sync(args) => commands::sync::run(&config, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -258,7 +258,9 @@ fn write_noise(path: &Path, len: usize) {
     let mut x = 99u64;
     let mut chunk = vec![0u8; 1 << 20];
     for b in chunk.iter_mut() {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         *b = (x >> 56) as u8;
     }
     // One random MiB, each copy marked with its index: distinct content, cheap to make.
@@ -271,7 +273,14 @@ fn write_noise(path: &Path, len: usize) {
 async fn project(dir: &Path) {
     catalog(dir)
         .await
-        .create_project(&Scope::system(), NewProject { code: "ML".parse().unwrap(), title: "Membranes".into(), embargo_end: None })
+        .create_project(
+            &Scope::system(),
+            NewProject {
+                code: "ML".parse().unwrap(),
+                title: "Membranes".into(),
+                embargo_end: None,
+            },
+        )
         .await
         .unwrap();
 }
@@ -289,22 +298,50 @@ async fn ingest_and_verify_report_and_fail_loudly() {
     )
     .unwrap();
     let manifest = sources.join("files_for_upload.csv");
-    let out = strata(dir.path(), &["ingest", "--manifest", manifest.to_str().unwrap(), "--technique", "cryo-em", "--quiet"]);
+    let out = strata(
+        dir.path(),
+        &[
+            "ingest",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--technique",
+            "cryo-em",
+            "--quiet",
+        ],
+    );
     let stderr = text(&out.stderr);
-    assert!(!out.status.success(), "one row failed, so the command fails: {stderr}");
-    assert!(stderr.contains("ingested ML-2022-10-01-10-00-00-0001"), "{stderr}");
-    assert!(stderr.contains("FAILED line 3") && stderr.contains("missing.mrc"), "{stderr}");
-    assert!(stderr.contains("1 of 2 dataset(s): 1 object(s), 3.00 MiB"), "{stderr}");
+    assert!(
+        !out.status.success(),
+        "one row failed, so the command fails: {stderr}"
+    );
+    assert!(
+        stderr.contains("ingested ML-2022-10-01-10-00-00-0001"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("FAILED line 3") && stderr.contains("missing.mrc"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 of 2 dataset(s): 1 object(s), 3.00 MiB"),
+        "{stderr}"
+    );
 
     let ok = strata(dir.path(), &["verify", "--quiet"]);
     assert!(ok.status.success(), "{}", text(&ok.stderr));
-    let stored = dir.path().join("store/projects/ST-membranes/ML-2022-10-01-10-00-00-0001/a.mrc");
+    let stored = dir
+        .path()
+        .join("store/projects/ST-membranes/ML-2022-10-01-10-00-00-0001/a.mrc");
     let mut bytes = std::fs::read(&stored).unwrap();
     bytes[77] ^= 4;
     std::fs::write(&stored, bytes).unwrap();
     let bad = strata(dir.path(), &["verify", "--quiet", "--project", "ML"]);
     assert!(!bad.status.success());
-    assert!(text(&bad.stdout).contains("CORRUPT   ML-2022-10-01-10-00-00-0001 a.mrc"), "{}", text(&bad.stdout));
+    assert!(
+        text(&bad.stdout).contains("CORRUPT   ML-2022-10-01-10-00-00-0001 a.mrc"),
+        "{}",
+        text(&bad.stdout)
+    );
     assert!(text(&bad.stderr).contains("1 problem(s) found"));
 }
 
@@ -317,12 +354,21 @@ async fn a_killed_ingest_leaves_nothing_visible_and_is_simply_rerun() {
     let sources = dir.path().join("sources");
     std::fs::create_dir_all(&sources).unwrap();
     write_noise(&sources.join("big.mrc"), 600 << 20);
-    std::fs::write(sources.join("m.csv"), "dataset_id,file_name\nML-2022-10-01-10-00-00-0001,big.mrc\n").unwrap();
+    std::fs::write(
+        sources.join("m.csv"),
+        "dataset_id,file_name\nML-2022-10-01-10-00-00-0001,big.mrc\n",
+    )
+    .unwrap();
     let manifest = sources.join("m.csv");
     let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["ingest", "--quiet", "--manifest", manifest.to_str().unwrap()])
+        .args([
+            "ingest",
+            "--quiet",
+            "--manifest",
+            manifest.to_str().unwrap(),
+        ])
         .env("RUST_LOG", "warn")
         .spawn()
         .unwrap();
@@ -330,28 +376,142 @@ async fn a_killed_ingest_leaves_nothing_visible_and_is_simply_rerun() {
     let staging = dir.path().join("store/.strata-tmp");
     let started = std::time::Instant::now();
     loop {
-        let writing = std::fs::read_dir(&staging).map(|d| d.flatten().any(|e| e.metadata().is_ok_and(|m| m.len() > 0))).unwrap_or(false);
+        let writing = std::fs::read_dir(&staging)
+            .map(|d| d.flatten().any(|e| e.metadata().is_ok_and(|m| m.len() > 0)))
+            .unwrap_or(false);
         if writing {
             break;
         }
-        assert!(child.try_wait().unwrap().is_none(), "the ingest finished before it could be killed");
-        assert!(started.elapsed().as_secs() < 60, "the ingest never started writing");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the ingest finished before it could be killed"
+        );
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the ingest never started writing"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
     let query = strata(dir.path(), &["query", "--json"]);
-    assert_eq!(text(&query.stdout).trim(), "[]", "a half-ingested dataset is visible to nobody");
+    assert_eq!(
+        text(&query.stdout).trim(),
+        "[]",
+        "a half-ingested dataset is visible to nobody"
+    );
     let verify = strata(dir.path(), &["verify", "--quiet"]);
     assert!(!verify.status.success());
-    assert!(text(&verify.stdout).contains("UNFINISHED ML-2022-10-01-10-00-00-0001"), "{}", text(&verify.stdout));
+    assert!(
+        text(&verify.stdout).contains("UNFINISHED ML-2022-10-01-10-00-00-0001"),
+        "{}",
+        text(&verify.stdout)
+    );
 
-    let rerun = strata(dir.path(), &["ingest", "--quiet", "--manifest", manifest.to_str().unwrap()]);
+    let rerun = strata(
+        dir.path(),
+        &[
+            "ingest",
+            "--quiet",
+            "--manifest",
+            manifest.to_str().unwrap(),
+        ],
+    );
     assert!(rerun.status.success(), "{}", text(&rerun.stderr));
     let verify = strata(dir.path(), &["verify", "--quiet"]);
-    assert!(verify.status.success(), "{}{}", text(&verify.stdout), text(&verify.stderr));
-    assert_eq!(std::fs::read_dir(&staging).unwrap().count(), 0, "the killed writer's staging file is gone");
-    let stored = dir.path().join("store/projects/ST-membranes/ML-2022-10-01-10-00-00-0001/big.mrc");
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        text(&verify.stdout),
+        text(&verify.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(&staging).unwrap().count(),
+        0,
+        "the killed writer's staging file is gone"
+    );
+    let stored = dir
+        .path()
+        .join("store/projects/ST-membranes/ML-2022-10-01-10-00-00-0001/big.mrc");
     assert_eq!(std::fs::metadata(stored).unwrap().len(), 600 << 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_delivers_checked_bytes_and_refuses_bad_selections() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path()).await;
+    let sources = dir.path().join("sources");
+    std::fs::create_dir_all(&sources).unwrap();
+    write_noise(&sources.join("a.mrc"), 2 << 20);
+    std::fs::write(
+        sources.join("m.csv"),
+        "dataset_id,file_name\nML-2022-10-01-10-00-00-0001,a.mrc\n",
+    )
+    .unwrap();
+    let ingest = strata(
+        dir.path(),
+        &[
+            "ingest",
+            "--quiet",
+            "--manifest",
+            sources.join("m.csv").to_str().unwrap(),
+        ],
+    );
+    assert!(ingest.status.success(), "{}", text(&ingest.stderr));
+    let dest = dir.path().join("out");
+    std::fs::create_dir_all(&dest).unwrap();
+    let out = strata(
+        dir.path(),
+        &[
+            "download",
+            "--quiet",
+            "--id",
+            "ML-2022-10-01-10-00-00-0001",
+            "--dest",
+            dest.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read(dest.join("ML-2022-10-01-10-00-00-0001/a.mrc")).unwrap(),
+        std::fs::read(sources.join("a.mrc")).unwrap()
+    );
+    let bad = strata(
+        dir.path(),
+        &[
+            "download",
+            "--quiet",
+            "--overwrite",
+            "--id",
+            "ML-2022-10-01-10-00-00-0001",
+            "--dest",
+            dest.to_str().unwrap(),
+            "--channel",
+            "GFP",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("channel"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let missing = strata(
+        dir.path(),
+        &[
+            "download",
+            "--quiet",
+            "--id",
+            "ML-2022-10-09-10-00-00-0009",
+            "--dest",
+            dest.to_str().unwrap(),
+        ],
+    );
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("ML-2022-10-09-10-00-00-0009"),
+        "{}",
+        text(&missing.stderr)
+    );
 }

@@ -87,10 +87,18 @@ impl Scene {
             let a = amp / (1.0 + dz * dz);
             let cx = cx + 3.0 * t as f32;
             let r = (3.0 * s) as isize;
-            let (y0, y1) = ((cy as isize - r).max(0), (cy as isize + r).min(ny as isize - 1));
-            let (x0, x1) = ((cx as isize - r).max(0), (cx as isize + r).min(nx as isize - 1));
+            let (y0, y1) = (
+                (cy as isize - r).max(0),
+                (cy as isize + r).min(ny as isize - 1),
+            );
+            let (x0, x1) = (
+                (cx as isize - r).max(0),
+                (cx as isize + r).min(nx as isize - 1),
+            );
             let k = -0.5 / (s * s);
-            let gx: Vec<f32> = (x0..=x1).map(|x| (k * (x as f32 - cx).powi(2)).exp()).collect();
+            let gx: Vec<f32> = (x0..=x1)
+                .map(|x| (k * (x as f32 - cx).powi(2)).exp())
+                .collect();
             for yy in y0..=y1 {
                 let gy = a * (k * (yy as f32 - cy).powi(2)).exp();
                 let row = &mut signal[yy as usize * nx..][..nx];
@@ -103,7 +111,9 @@ impl Scene {
             .into_iter()
             .map(|s| {
                 let sd = (2.0 * s + 9.0).sqrt();
-                (100.0 + s + sd * self.rng.normal()).round().clamp(0.0, 4095.0) as u16
+                (100.0 + s + sd * self.rng.normal())
+                    .round()
+                    .clamp(0.0, 4095.0) as u16
             })
             .collect()
     }
@@ -121,7 +131,9 @@ async fn main() {
     let start = Instant::now();
     let mut scene = Scene::new(c, z, y, x);
     let source = w.sources.join("stack.tif");
-    write_imagej(&source, (t, c, z, y, x), |tt, cc, zz| scene.frame(tt, cc, zz));
+    write_imagej(&source, (t, c, z, y, x), |tt, cc, zz| {
+        scene.frame(tt, cc, zz)
+    });
     let raw = std::fs::metadata(&source).unwrap().len();
     println!(
         "fixture: {t}×{c}×{z} of {y}×{x} uint16, {:.1} MiB ImageJ TIFF, written in {:.1} s",
@@ -131,7 +143,11 @@ async fn main() {
 
     let start = Instant::now();
     let ingest = w.ingest(ID, "stack.tif", UploadType::Frames).await;
-    let (_, records) = w.catalog.stored_objects(&Scope::system(), ID).await.unwrap();
+    let (_, records) = w
+        .catalog
+        .stored_objects(&Scope::system(), ID)
+        .await
+        .unwrap();
     let stored: u64 = records.iter().map(|r| r.size_bytes as u64).sum();
     println!(
         "ingest: {} frames, {} objects, {:.1} MiB stored, in {:.1} s",
@@ -168,7 +184,9 @@ async fn main() {
     }
     times.sort();
     let report = last.unwrap();
-    let tiff = std::fs::metadata(report.path.join("0.ome.tif")).unwrap().len();
+    let tiff = std::fs::metadata(report.path.join("0.ome.tif"))
+        .unwrap()
+        .len();
     println!(
         "partial download (c=1, z=20..30, both t: {} frames, OME-TIFF {:.1} MiB), {RUNS} runs: median {:.1} ms, min {:.1} ms, max {:.1} ms",
         report.frames,

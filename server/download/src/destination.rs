@@ -62,9 +62,11 @@ impl Partial {
         let target = self.target.clone();
         let mut replaced = None;
         if target.symlink_metadata().is_ok() {
-            let old = self
-                .dir
-                .with_file_name(format!(".{}.replaced-{}", file_name(&target), std::process::id()));
+            let old = self.dir.with_file_name(format!(
+                ".{}.replaced-{}",
+                file_name(&target),
+                std::process::id()
+            ));
             std::fs::rename(&target, &old).map_err(|e| DownloadError::io(&target, e))?;
             replaced = Some(old);
         }
@@ -110,11 +112,7 @@ pub(crate) enum Scratch {
 }
 
 impl Scratch {
-    pub fn new(
-        given: Option<&Path>,
-        dest: &Path,
-        identifier: &str,
-    ) -> Result<Self, DownloadError> {
+    pub fn new(given: Option<&Path>, dest: &Path, identifier: &str) -> Result<Self, DownloadError> {
         match given {
             Some(dir) => {
                 let dir = dir.join(format!(".{identifier}.fetch-{}", std::process::id()));

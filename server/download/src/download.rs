@@ -93,9 +93,10 @@ pub async fn download(
     };
     let mut delivered = 0;
     if !options.metadata_only {
-        let scratch = match plans.is_empty() {
-            true => None,
-            false => Some(Scratch::new(options.scratch.as_deref(), dest, &id)?),
+        let scratch = if plans.is_empty() {
+            None
+        } else {
+            Some(Scratch::new(options.scratch.as_deref(), dest, &id)?)
         };
         // Image metadata and shard indexes first: then the total is known.
         let mut fetches = Vec::with_capacity(plans.len());
@@ -153,11 +154,10 @@ async fn deliver(
         Err(err @ DownloadError::Zarr { .. }) if verify && !image.ranged.is_empty() => {
             for record in &image.ranged {
                 let key = fetcher.key(record)?;
-                match strata_storage::verify(fetcher.store, &key, &record.sha256).await {
-                    Err(e @ (StorageError::Corrupt { .. } | StorageError::Missing { .. })) => {
-                        return Err(fetcher.storage(e));
-                    }
-                    _ => {}
+                if let Err(e @ (StorageError::Corrupt { .. } | StorageError::Missing { .. })) =
+                    strata_storage::verify(fetcher.store, &key, &record.sha256).await
+                {
+                    return Err(fetcher.storage(e));
                 }
             }
             Err(err)

@@ -28,7 +28,10 @@ pub enum DownloadError {
 
     /// A selection option that does not fit the dataset; refused before any byte is fetched.
     #[error("{option}: {reason}")]
-    Selection { option: &'static str, reason: String },
+    Selection {
+        option: &'static str,
+        reason: String,
+    },
 
     /// `dest/<identifier>` exists and is not empty (and `overwrite` was not asked).
     #[error("{path} exists and is not empty; choose another destination or overwrite it")]

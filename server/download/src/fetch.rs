@@ -225,7 +225,10 @@ pub(crate) async fn prepare_image(
     let group_record = by_path.get("zarr.json").ok_or_else(|| {
         DownloadError::inconsistent(
             identifier,
-            format!("no object {prefix}zarr.json is recorded for position {}", plan.position()),
+            format!(
+                "no object {prefix}zarr.json is recorded for position {}",
+                plan.position()
+            ),
         )
     })?;
     let dir = scratch.join(array_path);

@@ -122,7 +122,10 @@ pub(crate) fn deliver(
             let mut count = 0;
             while let Some(frame) = next() {
                 let f = frame?;
-                let c = s.c.iter().position(|&c| c == f.c).expect("a selected channel");
+                let c =
+                    s.c.iter()
+                        .position(|&c| c == f.c)
+                        .expect("a selected channel");
                 let renumbered = Frame {
                     position: p,
                     t: f.t - s.t.start,

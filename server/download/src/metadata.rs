@@ -18,7 +18,8 @@ pub const METADATA_JSON: &str = "metadata.json";
 pub const FRAMES_CSV: &str = "frames.csv";
 
 /// Column names of `frames.csv`.
-pub const FRAMES_CSV_HEADER: [&str; 7] = ["position", "t", "c", "channel", "z", "sha256", "metadata"];
+pub const FRAMES_CSV_HEADER: [&str; 7] =
+    ["position", "t", "c", "channel", "z", "sha256", "metadata"];
 
 /// The file name a position's frames are delivered under.
 pub(crate) fn output_name(position: i32, format: OutputFormat) -> String {

@@ -150,10 +150,7 @@ fn is_end_indexed_with_crc(array: &Value) -> bool {
     let index = config["index_codecs"].as_array().map(Vec::as_slice);
     let little = |c: &Value| {
         c["name"] == "bytes"
-            && matches!(
-                c["configuration"]["endian"].as_str(),
-                Some("little") | None
-            )
+            && matches!(c["configuration"]["endian"].as_str(), Some("little") | None)
     };
     matches!(index, Some([bytes, crc]) if little(bytes) && crc["name"] == "crc32c")
         && location == "end"
@@ -305,7 +302,11 @@ mod tests {
 
     #[test]
     fn band_shards_split_a_plane() {
-        let g = grid([1, 1, 2, 600, 300], [1, 1, 1, 256, 512], [1, 1, 1, 256, 256]);
+        let g = grid(
+            [1, 1, 2, 600, 300],
+            [1, 1, 1, 256, 512],
+            [1, 1, 1, 256, 256],
+        );
         assert_eq!(
             g.plane_paths(0, 0, 1),
             vec!["0/c/0/0/1/0/0", "0/c/0/0/1/1/0", "0/c/0/0/1/2/0"]

@@ -53,7 +53,10 @@ async fn a_flipped_byte_in_a_shard_fails_a_whole_download_as_corrupt() {
     let w = frames_world().await;
     let (_, key, file) = shard(&w).await;
     flip_byte(&file, 1000);
-    let err = w.download(ID, &DownloadOptions::default()).await.unwrap_err();
+    let err = w
+        .download(ID, &DownloadOptions::default())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, DownloadError::Storage { source: StorageError::Corrupt { key: k, .. }, .. } if *k == key),
         "{err:?}"
@@ -87,7 +90,10 @@ async fn a_flipped_byte_in_a_selected_chunk_fails_a_partial_download_naming_the_
         ..
     } = &err
     {
-        assert_eq!((identifier.as_str(), *position, *t, *c, *z), (ID, 0, 0, 1, 1));
+        assert_eq!(
+            (identifier.as_str(), *position, *t, *c, *z),
+            (ID, 0, 0, 1, 1)
+        );
         assert_ne!(expected, actual);
     }
     assert!(w.dest_entries().is_empty(), "{:?}", w.dest_entries());
@@ -106,7 +112,11 @@ fn crc32c(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -149,13 +159,24 @@ async fn a_shard_pointing_a_plane_at_another_planes_pixels_fails_the_frame_check
             expected,
             actual,
         } => {
-            assert_eq!((identifier.as_str(), *position, *t, *c, *z), (ID, 0, 0, 1, 1));
+            assert_eq!(
+                (identifier.as_str(), *position, *t, *c, *z),
+                (ID, 0, 0, 1, 1)
+            );
             assert_eq!(k, &key);
             assert_ne!(expected, actual);
             let sets = w.catalog.frame_sets(&Scope::system(), ID).await.unwrap();
-            let row = sets[0].1.iter().find(|f| (f.t, f.c, f.z) == (0, 1, 1)).unwrap();
+            let row = sets[0]
+                .1
+                .iter()
+                .find(|f| (f.t, f.c, f.z) == (0, 1, 1))
+                .unwrap();
             assert_eq!(expected, &row.sha256);
-            let swapped = sets[0].1.iter().find(|f| (f.t, f.c, f.z) == (0, 1, 2)).unwrap();
+            let swapped = sets[0]
+                .1
+                .iter()
+                .find(|f| (f.t, f.c, f.z) == (0, 1, 2))
+                .unwrap();
             assert_eq!(actual, &swapped.sha256, "the pixels delivered were z=2's");
         }
         other => panic!("expected Integrity, got {other:?}"),

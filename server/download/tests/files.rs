@@ -39,9 +39,16 @@ async fn a_file_dataset_round_trips_byte_for_byte_with_its_metadata() {
     .await
     .unwrap();
     assert_eq!(report.path, w.dest.join(ID));
-    assert_eq!((report.objects, report.bytes, report.frames), (1, 3 << 20, 0));
+    assert_eq!(
+        (report.objects, report.bytes, report.frames),
+        (1, 3 << 20, 0)
+    );
     assert_eq!(std::fs::read(report.path.join("movie.mrc")).unwrap(), bytes);
-    assert_eq!(progress.position(), 3 << 20, "progress counts the bytes fetched");
+    assert_eq!(
+        progress.position(),
+        3 << 20,
+        "progress counts the bytes fetched"
+    );
     assert_eq!(progress.length(), Some(3 << 20));
 
     let meta: serde_json::Value =
@@ -52,7 +59,11 @@ async fn a_file_dataset_round_trips_byte_for_byte_with_its_metadata() {
     // Only the download: no partial or staging folder left beside it.
     assert_eq!(
         w.dest_entries(),
-        vec![ID.to_owned(), format!("{ID}/metadata.json"), format!("{ID}/movie.mrc")]
+        vec![
+            ID.to_owned(),
+            format!("{ID}/metadata.json"),
+            format!("{ID}/movie.mrc")
+        ]
     );
 }
 
@@ -68,7 +79,10 @@ async fn a_linked_file_is_delivered_too() {
     };
     let report = w.download(ID, &options).await.unwrap();
     assert_eq!(std::fs::read(report.path.join("raw.tif")).unwrap(), bytes);
-    assert_eq!(w.dest_entries(), vec![ID.to_owned(), format!("{ID}/raw.tif")]);
+    assert_eq!(
+        w.dest_entries(),
+        vec![ID.to_owned(), format!("{ID}/raw.tif")]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,10 +93,18 @@ async fn a_flipped_byte_fails_the_download_naming_the_object_and_leaves_nothing(
     let (_, key, file) = w.objects(ID).await.remove(0);
     flip_byte(&file, 5_000);
 
-    let err = w.download(ID, &DownloadOptions::default()).await.unwrap_err();
+    let err = w
+        .download(ID, &DownloadOptions::default())
+        .await
+        .unwrap_err();
     match &err {
         DownloadError::Storage {
-            source: StorageError::Corrupt { key: k, expected, actual },
+            source:
+                StorageError::Corrupt {
+                    key: k,
+                    expected,
+                    actual,
+                },
             ..
         } => {
             assert_eq!(k, &key);
@@ -108,7 +130,10 @@ async fn no_verify_delivers_what_is_stored_despite_a_flipped_byte() {
         ..DownloadOptions::default()
     };
     let report = w.download(ID, &options).await.unwrap();
-    assert_eq!(std::fs::read(report.path.join("movie.mrc")).unwrap(), damaged);
+    assert_eq!(
+        std::fs::read(report.path.join("movie.mrc")).unwrap(),
+        damaged
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,7 +144,10 @@ async fn a_deleted_object_is_missing_naming_its_key() {
     let (_, key, _) = w.objects(ID).await.remove(0);
     w.delete_all(ID).await;
 
-    let err = w.download(ID, &DownloadOptions::default()).await.unwrap_err();
+    let err = w
+        .download(ID, &DownloadOptions::default())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, DownloadError::Storage { source: StorageError::Missing { key: k }, .. } if *k == key),
         "{err:?}"
@@ -137,8 +165,14 @@ async fn an_existing_download_is_kept_unless_overwrite_is_asked() {
     std::fs::create_dir_all(&target).unwrap();
     std::fs::write(target.join("mine.txt"), b"keep me").unwrap();
 
-    let err = w.download(ID, &DownloadOptions::default()).await.unwrap_err();
-    assert!(matches!(&err, DownloadError::Exists { path } if *path == target), "{err:?}");
+    let err = w
+        .download(ID, &DownloadOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, DownloadError::Exists { path } if *path == target),
+        "{err:?}"
+    );
     assert_eq!(std::fs::read(target.join("mine.txt")).unwrap(), b"keep me");
 
     let options = DownloadOptions {
@@ -147,9 +181,16 @@ async fn an_existing_download_is_kept_unless_overwrite_is_asked() {
     };
     w.download(ID, &options).await.unwrap();
     assert_eq!(std::fs::read(target.join("notes.txt")).unwrap(), b"grid 3");
-    assert!(!target.join("mine.txt").exists(), "the old folder was replaced");
+    assert!(
+        !target.join("mine.txt").exists(),
+        "the old folder was replaced"
+    );
     assert_eq!(
         w.dest_entries(),
-        vec![ID.to_owned(), format!("{ID}/metadata.json"), format!("{ID}/notes.txt")]
+        vec![
+            ID.to_owned(),
+            format!("{ID}/metadata.json"),
+            format!("{ID}/notes.txt")
+        ]
     );
 }

@@ -42,7 +42,11 @@ fn csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {
 }
 
 async fn stored_bytes(w: &World) -> u64 {
-    let (_, records) = w.catalog.stored_objects(&Scope::system(), ID).await.unwrap();
+    let (_, records) = w
+        .catalog
+        .stored_objects(&Scope::system(), ID)
+        .await
+        .unwrap();
     records.iter().map(|r| r.size_bytes as u64).sum()
 }
 
@@ -55,7 +59,13 @@ async fn a_whole_frame_dataset_reads_back_as_ome_tiff() {
     let (info, frames) = read_tiff(&report.path.join("0.ome.tif"));
     assert_eq!(info.format, "ome-tiff");
     assert_eq!(
-        (info.dims.t, info.dims.c, info.dims.z, info.dims.y, info.dims.x),
+        (
+            info.dims.t,
+            info.dims.c,
+            info.dims.z,
+            info.dims.y,
+            info.dims.x
+        ),
         (2, 3, 4, 256, 320)
     );
     assert_eq!(info.channel_names, vec!["DAPI", "GFP", "mCherry"]);
@@ -63,7 +73,14 @@ async fn a_whole_frame_dataset_reads_back_as_ome_tiff() {
     assert_eq!(info.pixel_size_um, Some([0.25, 0.25, 1.5]));
     assert_eq!(frames.len(), 24);
     for f in &frames {
-        assert_eq!(f.pixels, s.plane_bytes(f.t, f.c, f.z), "t={} c={} z={}", f.t, f.c, f.z);
+        assert_eq!(
+            f.pixels,
+            s.plane_bytes(f.t, f.c, f.z),
+            "t={} c={} z={}",
+            f.t,
+            f.c,
+            f.z
+        );
     }
 
     let rows = csv_rows(&report.path.join("frames.csv"));
@@ -92,7 +109,10 @@ async fn a_whole_frame_dataset_reads_back_as_ome_tiff() {
     let set = &meta["frame_sets"][0];
     assert_eq!(set["shape"], serde_json::json!([2, 3, 4, 256, 320]));
     assert_eq!(set["dtype"], "uint16");
-    assert_eq!(set["channel_names"], serde_json::json!(["DAPI", "GFP", "mCherry"]));
+    assert_eq!(
+        set["channel_names"],
+        serde_json::json!(["DAPI", "GFP", "mCherry"])
+    );
     assert_eq!(set["metadata"]["format"], "ome-tiff");
     assert_eq!(set["output"], "0.ome.tif");
     assert_eq!(meta["dataset"]["identifier"], ID);
@@ -119,7 +139,11 @@ async fn a_partial_download_by_channel_name_and_z_range_holds_exactly_those_fram
     assert_eq!(report.frames, 4);
     // Only the index and the chunks of 4 of the 24 planes were read, plus metadata.
     let total = stored_bytes(&w).await;
-    assert!(report.bytes < total / 3, "{} of {total} bytes fetched", report.bytes);
+    assert!(
+        report.bytes < total / 3,
+        "{} of {total} bytes fetched",
+        report.bytes
+    );
 
     let (info, frames) = read_tiff(&report.path.join("0.ome.tif"));
     assert_eq!((info.dims.t, info.dims.c, info.dims.z), (2, 1, 2));
@@ -160,7 +184,10 @@ async fn a_partial_download_as_zarr_reads_back_with_read_frames() {
     let reader = ImageReader::open(&image).unwrap();
     assert_eq!(reader.channel_names(), ["mCherry", "DAPI"]);
     let dims = reader.dims(0).unwrap();
-    assert_eq!((dims.t, dims.c, dims.z, dims.y, dims.x), (1, 2, 4, 256, 320));
+    assert_eq!(
+        (dims.t, dims.c, dims.z, dims.y, dims.x),
+        (1, 2, 4, 256, 320)
+    );
     let frames: Vec<Frame> = strata_zarr::read_frames(&image, &Selection::all(&dims), 0)
         .unwrap()
         .collect::<Result<_, _>>()
@@ -168,7 +195,13 @@ async fn a_partial_download_as_zarr_reads_back_with_read_frames() {
     assert_eq!(frames.len(), 8);
     for f in &frames {
         let source_c = [2, 0][f.c];
-        assert_eq!(f.pixels, s.plane_bytes(1, source_c, f.z), "c={} z={}", f.c, f.z);
+        assert_eq!(
+            f.pixels,
+            s.plane_bytes(1, source_c, f.z),
+            "c={} z={}",
+            f.c,
+            f.z
+        );
     }
 }
 
@@ -185,15 +218,15 @@ async fn metadata_only_writes_just_the_two_files_with_the_selected_rows() {
     assert_eq!((report.bytes, report.objects, report.frames), (0, 0, 0));
     assert_eq!(
         w.dest_entries(),
-        vec![ID.to_owned(), format!("{ID}/frames.csv"), format!("{ID}/metadata.json")]
+        vec![
+            ID.to_owned(),
+            format!("{ID}/frames.csv"),
+            format!("{ID}/metadata.json")
+        ]
     );
     let rows = csv_rows(&report.path.join("frames.csv"));
     let sets = w.catalog.frame_sets(&Scope::system(), ID).await.unwrap();
-    let expected: Vec<_> = sets[0]
-        .1
-        .iter()
-        .filter(|f| f.t == 0 && f.z == 3)
-        .collect();
+    let expected: Vec<_> = sets[0].1.iter().filter(|f| f.t == 0 && f.z == 3).collect();
     assert_eq!(rows.len(), 3);
     for (row, frame) in rows.iter().zip(expected) {
         assert_eq!(row[2], frame.c.to_string());
@@ -204,7 +237,10 @@ async fn metadata_only_writes_just_the_two_files_with_the_selected_rows() {
     }
     let meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(report.path.join("metadata.json")).unwrap()).unwrap();
-    assert_eq!(meta["frame_sets"][0]["selection"]["z"], serde_json::json!([3, 4]));
+    assert_eq!(
+        meta["frame_sets"][0]["selection"]["z"],
+        serde_json::json!([3, 4])
+    );
     assert_eq!(meta["frame_sets"][0]["output"], serde_json::Value::Null);
 }
 
@@ -215,7 +251,8 @@ async fn float_pixels_come_out_as_float_pages() {
     let path = w.sources.join("float.tif");
     let plane = |z: usize| -> Vec<f32> { (0..12 * 8).map(|i| i as f32 * 0.5 - z as f32).collect() };
     {
-        let mut enc = tiff::encoder::TiffEncoder::new(std::fs::File::create(&path).unwrap()).unwrap();
+        let mut enc =
+            tiff::encoder::TiffEncoder::new(std::fs::File::create(&path).unwrap()).unwrap();
         for z in 0..3 {
             enc.write_image::<tiff::encoder::colortype::Gray32Float>(12, 8, &plane(z))
                 .unwrap();

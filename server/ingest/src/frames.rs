@@ -45,10 +45,16 @@ impl Drop for Staging {
 /// Removes the staging folders of ingests whose process is gone (a `kill -9`):
 /// they are named `<identifier>-<pid>`.
 pub(crate) fn clear_dead_staging(staging: &Path) {
-    let Ok(entries) = std::fs::read_dir(staging) else { return };
+    let Ok(entries) = std::fs::read_dir(staging) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.rsplit_once('-')).and_then(|(_, pid)| pid.parse::<u32>().ok()) else {
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.rsplit_once('-'))
+            .and_then(|(_, pid)| pid.parse::<u32>().ok())
+        else {
             continue;
         };
         if pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists() {

@@ -15,6 +15,7 @@ mod frames;
 mod ingestor;
 mod manifest;
 mod sources;
+mod sync;
 mod verify;
 
 pub use config::{UploadConfig, UploadType};
@@ -22,4 +23,5 @@ pub use error::IngestError;
 pub use ingestor::{IngestReport, Ingestor};
 pub use manifest::{ManifestRow, read_manifest};
 pub use sources::SourceRoots;
+pub use sync::{SyncReport, sync};
 pub use verify::{Problem, VerifyReport, VerifyTarget, verify};

@@ -89,6 +89,47 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
 }
 
+/// The identifiers a target names: one dataset, a project's, or all.
+pub(crate) async fn datasets_of(
+    catalog: &Catalog,
+    scope: &Scope,
+    target: &VerifyTarget,
+) -> Result<Vec<String>, IngestError> {
+    if let Some(id) = &target.identifier {
+        return Ok(vec![id.clone()]);
+    }
+    let filter = DatasetFilter {
+        project: target.project.clone(),
+        ..DatasetFilter::default()
+    };
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = PageRequest {
+            first: Some(500),
+            after,
+            ..PageRequest::default()
+        };
+        let found = catalog
+            .search_datasets(scope, &filter, DatasetOrder::default(), &page)
+            .await
+            .map_err(|source| IngestError::Catalog {
+                identifier: target.project.clone().unwrap_or_else(|| "catalog".into()),
+                source,
+            })?;
+        after = found.items.last().map(|(c, _)| c.encode());
+        all.extend(
+            found
+                .items
+                .into_iter()
+                .map(|(_, d)| d.identifier.to_string()),
+        );
+        if !found.has_next {
+            return Ok(all);
+        }
+    }
+}
+
 pub async fn verify(
     catalog: &Catalog,
     store: &dyn ObjectStore,
@@ -104,52 +145,18 @@ pub async fn verify(
         }
     };
     let mut report = VerifyReport::default();
-    let identifiers = match &target.identifier {
-        Some(id) => vec![id.clone()],
-        None => {
-            let filter = DatasetFilter {
-                project: target.project.clone(),
-                ..DatasetFilter::default()
-            };
-            let mut all = Vec::new();
-            let mut after = None;
-            loop {
-                let page = PageRequest {
-                    first: Some(500),
-                    after,
-                    ..PageRequest::default()
-                };
-                let found = catalog
-                    .search_datasets(scope, &filter, DatasetOrder::default(), &page)
-                    .await
-                    .map_err(catalog_error(
-                        target.project.as_deref().unwrap_or("catalog"),
-                    ))?;
-                after = found.items.last().map(|(c, _)| c.encode());
-                all.extend(
-                    found
-                        .items
-                        .into_iter()
-                        .map(|(_, d)| d.identifier.to_string()),
-                );
-                if !found.has_next {
-                    break;
-                }
-            }
-            if target.identifier.is_none() {
-                let unfinished = catalog
-                    .unfinished_ingests(scope, target.project.as_deref())
-                    .await
-                    .map_err(catalog_error("catalog"))?;
-                report.problems.extend(
-                    unfinished
-                        .into_iter()
-                        .map(|identifier| Problem::Unfinished { identifier }),
-                );
-            }
-            all
-        }
-    };
+    if target.identifier.is_none() {
+        let unfinished = catalog
+            .unfinished_ingests(scope, target.project.as_deref())
+            .await
+            .map_err(catalog_error("catalog"))?;
+        report.problems.extend(
+            unfinished
+                .into_iter()
+                .map(|identifier| Problem::Unfinished { identifier }),
+        );
+    }
+    let identifiers = datasets_of(catalog, scope, target).await?;
     for identifier in identifiers {
         let (dataset, objects) = catalog
             .stored_objects(scope, &identifier)

@@ -35,17 +35,27 @@ pub struct LocalStore {
 /// Removes staging files left by processes that are gone (a `kill -9` mid-write):
 /// they were never visible as objects, and nobody will finish them.
 async fn remove_dead_writers_files(tmp: &Path) {
-    let Ok(mut entries) = fs::read_dir(tmp).await else { return };
+    let Ok(mut entries) = fs::read_dir(tmp).await else {
+        return;
+    };
     while let Ok(Some(entry)) = entries.next_entry().await {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.split_once('-')).and_then(|(pid, _)| pid.parse::<u32>().ok()) else {
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
             continue;
         };
         let alive = pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists();
         if !alive {
             match fs::remove_file(entry.path()).await {
-                Ok(()) => tracing::info!(path = %entry.path().display(), "removed the staging file of a process that is gone"),
-                Err(e) => tracing::warn!(path = %entry.path().display(), error = %e, "could not remove a stale staging file"),
+                Ok(()) => {
+                    tracing::info!(path = %entry.path().display(), "removed the staging file of a process that is gone")
+                }
+                Err(e) => {
+                    tracing::warn!(path = %entry.path().display(), error = %e, "could not remove a stale staging file")
+                }
             }
         }
     }
@@ -83,7 +93,9 @@ impl LocalStore {
         Staged {
             // The writer's pid leads the name, so that a later open can tell
             // the leftovers of a killed process from files being written now.
-            path: self.tmp.join(format!("{}-{}", std::process::id(), uuid::Uuid::new_v4())),
+            path: self
+                .tmp
+                .join(format!("{}-{}", std::process::id(), uuid::Uuid::new_v4())),
             armed: true,
         }
     }

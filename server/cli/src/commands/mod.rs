@@ -1,8 +1,10 @@
+pub mod download;
 pub mod export_schema;
 pub mod ingest;
 pub mod instrument;
 pub mod progress;
 pub mod query;
 pub mod serve;
+pub mod sync;
 pub mod token;
 pub mod verify;

@@ -9,9 +9,7 @@ use std::sync::Arc;
 use indicatif::ProgressBar;
 use strata_catalog::{Catalog, NewProject, Scope};
 use strata_download::{DownloadError, DownloadOptions, DownloadReport};
-use strata_ingest::{
-    IngestReport, Ingestor, SourceRoots, UploadConfig, UploadType, read_manifest,
-};
+use strata_ingest::{IngestReport, Ingestor, SourceRoots, UploadConfig, UploadType, read_manifest};
 use strata_storage::{LocalStore, ObjectStore};
 use tiff::encoder::{TiffEncoder, colortype};
 use tiff::tags::Tag;
@@ -236,7 +234,10 @@ pub fn write_ome_tiff(path: &Path, s: &Stack) {
             r#"<Channel ID="Channel:0:{i}" Name="{name}" SamplesPerPixel="1"/>"#
         ));
     }
-    xml.push_str(&format!(r#"<TiffData IFD="0" PlaneCount="{}"/>"#, s.t * s.c * s.z));
+    xml.push_str(&format!(
+        r#"<TiffData IFD="0" PlaneCount="{}"/>"#,
+        s.t * s.c * s.z
+    ));
     for t in 0..s.t {
         for c in 0..s.c {
             for z in 0..s.z {

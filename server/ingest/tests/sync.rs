@@ -1,0 +1,134 @@
+//! `sync` against a real S3 protocol server (s3s, in-process, signed requests).
+
+#[path = "../../storage/tests/common/mod.rs"]
+mod s3;
+
+use std::sync::Arc;
+
+use indicatif::ProgressBar;
+use strata_catalog::{Catalog, NewProject, Scope};
+use strata_ingest::{
+    Ingestor, Problem, SourceRoots, UploadConfig, VerifyTarget, read_manifest, sync,
+};
+use strata_storage::{LocalStore, ObjectStore};
+
+const A: &str = "ML-2022-10-01-14-03-22-0001";
+const B: &str = "ML-2022-10-01-15-00-00-0002";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mirror_is_kept_in_step_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let catalog = Catalog::open(
+        &format!("sqlite://{}?mode=rwc", root.join("c.sqlite").display()),
+        root.join("projects"),
+    )
+    .await
+    .unwrap();
+    catalog
+        .create_project(
+            &Scope::system(),
+            NewProject {
+                code: "ML".parse().unwrap(),
+                title: "Membranes".into(),
+                embargo_end: None,
+            },
+        )
+        .await
+        .unwrap();
+    let local = Arc::new(LocalStore::open(root.join("store")).await.unwrap());
+    let ingestor = Ingestor::new(catalog.clone(), local.clone(), root.join("staging"));
+    let sources = root.join("sources");
+    std::fs::create_dir_all(&sources).unwrap();
+    let (a, b) = (
+        s3::random_bytes(6 * s3::MIB + 5, 1),
+        s3::random_bytes(1000, 2),
+    );
+    std::fs::write(sources.join("a.bin"), &a).unwrap();
+    std::fs::write(sources.join("b.bin"), &b).unwrap();
+    std::fs::write(
+        sources.join("m.csv"),
+        format!("dataset_id,file_name\n{A},a.bin\n{B},b.bin\n"),
+    )
+    .unwrap();
+    let roots = SourceRoots::new([sources.clone()]).unwrap();
+    for row in read_manifest(&sources.join("m.csv")).unwrap() {
+        ingestor
+            .ingest_row(
+                &Scope::system(),
+                &row,
+                &UploadConfig::default(),
+                &roots,
+                &ProgressBar::hidden(),
+            )
+            .await
+            .unwrap();
+    }
+
+    let server = s3::S3Server::start(None).await;
+    let mirror = server.store();
+    let (scope, target, staging, bar) = (
+        Scope::system(),
+        VerifyTarget::default(),
+        root.join("staging"),
+        ProgressBar::hidden(),
+    );
+    let run = || {
+        sync(
+            &catalog,
+            local.as_ref(),
+            &mirror,
+            &scope,
+            &target,
+            &staging,
+            &bar,
+        )
+    };
+    let first = run().await.unwrap();
+    assert_eq!(
+        (
+            first.objects,
+            first.copied,
+            first.bytes_copied,
+            first.problems.len()
+        ),
+        (2, 2, (a.len() + b.len()) as u64, 0)
+    );
+    let key_a = format!("projects/ST-membranes/{A}/a.bin");
+    assert_eq!(std::fs::read(server.object_path(&key_a)).unwrap(), a);
+
+    let again = run().await.unwrap();
+    assert_eq!(
+        (again.copied, again.repaired),
+        (0, 0),
+        "an up-to-date mirror is only checked"
+    );
+
+    s3::flip_byte(&server.object_path(&key_a), 4096);
+    let repaired = run().await.unwrap();
+    assert_eq!(
+        (repaired.copied, repaired.repaired),
+        (1, 1),
+        "a damaged copy is replaced"
+    );
+    assert_eq!(std::fs::read(server.object_path(&key_a)).unwrap(), a);
+
+    // Corrupt bytes at the source are reported, never mirrored.
+    let key_b = format!("projects/ST-membranes/{B}/b.bin");
+    mirror.delete(&key_b.parse().unwrap()).await.unwrap();
+    s3::flip_byte(&root.join("store").join(&key_b), 10);
+    let report = run().await.unwrap();
+    assert_eq!(report.copied, 0);
+    assert!(
+        matches!(&report.problems[..], [Problem::Corrupt { identifier, .. }] if identifier == B),
+        "{:?}",
+        report.problems
+    );
+    assert!(
+        mirror
+            .head(&key_b.parse().unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
