@@ -69,6 +69,11 @@ impl Catalog {
                 32
             })
             .acquire_timeout(Duration::from_secs(30))
+            // Statements are prepared once per connection; with a generic plan
+            // PostgreSQL would no longer see which project or date window a
+            // search names, and would pick a plan made for none (measured: p99
+            // 64 ms instead of a few). Planning each search costs ~0.2 ms.
+            .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]))
             .map_sqlx_sqlite_opts(|o| {
                 // WAL lets readers run beside the one writer; the busy timeout makes
                 // concurrent writers wait for each other instead of failing.

@@ -114,7 +114,11 @@ impl Config {
             None => figment = figment.merge(Toml::file("strata.toml")),
         }
         figment
-            .merge(Env::prefixed("STRATA_").ignore(&["token", "server", "test_database_url"]))
+            .merge(Env::prefixed("STRATA_").split("__").ignore(&[
+                "token",
+                "server",
+                "test_database_url",
+            ]))
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
@@ -174,6 +178,28 @@ mod tests {
                 Config::load(None, &flags).map_err(|e| *e)?.bind,
                 "127.0.0.1:6000",
                 "flags beat everything"
+            );
+            Ok(())
+        });
+    }
+
+    #[allow(clippy::result_large_err)]
+    #[test]
+    fn s3_settings_come_from_the_file_or_nested_variables() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("strata.toml", "storage = \"s3\"\n[s3]\nbucket = \"imaging\"\naccess_key_id = \"k\"\nsecret_access_key = \"s\"\n")?;
+            jail.set_env("STRATA_S3__BUCKET", "mirror");
+            jail.set_env("STRATA_S3__FORCE_PATH_STYLE", "true");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            assert_eq!(config.storage, StorageKind::S3);
+            let s3 = config.s3.expect("an [s3] section");
+            assert_eq!(
+                (s3.bucket.as_str(), s3.force_path_style, s3.region.as_str()),
+                ("mirror", true, "us-east-1")
+            );
+            assert!(
+                !format!("{s3:?}").contains("\"s\""),
+                "the secret is not printed"
             );
             Ok(())
         });

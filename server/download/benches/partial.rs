@@ -119,6 +119,18 @@ impl Scene {
     }
 }
 
+/// The process's peak resident memory (VmHWM), in MiB.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -149,12 +161,21 @@ async fn main() {
         .await
         .unwrap();
     let stored: u64 = records.iter().map(|r| r.size_bytes as u64).sum();
+    let seconds = start.elapsed().as_secs_f64();
+    let pixels = (t * c * z * y * x * 2) as f64;
     println!(
-        "ingest: {} frames, {} objects, {:.1} MiB stored, in {:.1} s",
+        "ingest (strata-ingest, TIFF on disk → OME-Zarr in the local store → catalog): {} frames, {} objects ({} holding pixels), {:.1} MiB stored = {:.1} % of the pixels, in {:.2} s = {:.0} MiB/s; peak RSS so far {:.1} MiB",
         ingest.frames,
         records.len(),
+        records
+            .iter()
+            .filter(|r| !r.path.ends_with("zarr.json"))
+            .count(),
         stored as f64 / MIB,
-        start.elapsed().as_secs_f64()
+        100.0 * stored as f64 / pixels,
+        seconds,
+        pixels / MIB / seconds,
+        peak_rss_mib(),
     );
 
     let options = DownloadOptions {

@@ -132,3 +132,81 @@ async fn the_mirror_is_kept_in_step_and_checked() {
             .is_none()
     );
 }
+
+/// S3 as the primary store: a frames ingest lands in the bucket, whole, and verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_ingest_into_s3_as_the_primary_store() {
+    use tiff::encoder::{TiffEncoder, colortype};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let catalog = Catalog::open(
+        &format!("sqlite://{}?mode=rwc", root.join("c.sqlite").display()),
+        root.join("projects"),
+    )
+    .await
+    .unwrap();
+    catalog
+        .create_project(
+            &Scope::system(),
+            NewProject {
+                code: "ML".parse().unwrap(),
+                title: "Membranes".into(),
+                embargo_end: None,
+            },
+        )
+        .await
+        .unwrap();
+    let server = s3::S3Server::start(None).await;
+    let bucket: Arc<dyn ObjectStore> = Arc::new(server.store());
+    let ingestor = Ingestor::new(catalog.clone(), bucket.clone(), root.join("staging"));
+    let sources = root.join("sources");
+    std::fs::create_dir_all(&sources).unwrap();
+    let mut encoder =
+        TiffEncoder::new(std::fs::File::create(sources.join("z.tif")).unwrap()).unwrap();
+    for z in 0..4u16 {
+        let plane: Vec<u16> = (0..64 * 64)
+            .map(|p| (p as u16).wrapping_mul(z + 3))
+            .collect();
+        encoder
+            .write_image::<colortype::Gray16>(64, 64, &plane)
+            .unwrap();
+    }
+    std::fs::write(
+        sources.join("m.csv"),
+        format!("dataset_id,file_name\n{A},z.tif\n"),
+    )
+    .unwrap();
+    let row = read_manifest(&sources.join("m.csv")).unwrap().remove(0);
+    let config = UploadConfig {
+        upload_type: strata_ingest::UploadType::Frames,
+        ..UploadConfig::default()
+    };
+    let report = ingestor
+        .ingest_row(
+            &Scope::system(),
+            &row,
+            &config,
+            &SourceRoots::new([sources]).unwrap(),
+            &ProgressBar::hidden(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.frames, 4);
+    let (_, files) = catalog.stored_objects(&Scope::system(), A).await.unwrap();
+    assert!(files.iter().all(|f| f.location == "s3"), "{files:?}");
+    for f in &files {
+        let key = f.storage_key.as_ref().unwrap();
+        let bytes = std::fs::read(server.object_path(key)).unwrap();
+        assert_eq!(s3::sha256_hex(&bytes), f.sha256, "{key}");
+    }
+    let report = strata_ingest::verify(
+        &catalog,
+        bucket.as_ref(),
+        &Scope::system(),
+        &VerifyTarget::default(),
+        &ProgressBar::hidden(),
+    )
+    .await
+    .unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
