@@ -102,12 +102,14 @@ impl Ingestor {
                 let path = format!("{array_path}/{}", object.path);
                 let key = self.key(claim, &path)?;
                 let local = staged.dir.join(&object.path);
-                let stored = self.store.put_file(&key, &local).await.map_err(|source| {
-                    IngestError::Storage {
+                let stored = self
+                    .store
+                    .put_file_moving(&key, &local)
+                    .await
+                    .map_err(|source| IngestError::Storage {
                         identifier: identifier.clone(),
                         source,
-                    }
-                })?;
+                    })?;
                 // The store hashed what it received; it must be what the writer wrote.
                 if stored.sha256 != object.sha256 || stored.size != object.size {
                     let reason = format!(
@@ -183,10 +185,6 @@ fn assemble(
         identifier: identifier.to_owned(),
         source,
     };
-    let zarr_error = |e: strata_zarr::ZarrError| IngestError::Zarr {
-        identifier: identifier.to_owned(),
-        reason: e.to_string(),
-    };
     let mut reader: Box<dyn FrameSource> =
         strata_frames::open(source, format).map_err(frames_error)?;
     let info = reader.info().clone();
@@ -204,9 +202,56 @@ fn assemble(
     progress.set_length(frame_bytes * (info.dims.frames() * info.positions) as u64);
     progress.set_message(identifier.to_owned());
 
+    // The source is decoded on a thread of its own, a few frames ahead, so that
+    // reading and encoding overlap; the bounded channel keeps memory bounded.
+    let (sender, frames) = std::sync::mpsc::sync_channel(4);
+    let decoder = std::thread::spawn(move || {
+        while let Some(frame) = reader.next_frame() {
+            let failed = frame.is_err();
+            // A closed channel means the writer gave up: stop reading.
+            if sender.send(frame).is_err() || failed {
+                break;
+            }
+        }
+    });
+    let written = write_frames(
+        identifier,
+        source,
+        &info,
+        frames.iter(),
+        &keep,
+        staging,
+        progress,
+        frame_bytes,
+    );
+    drop(frames);
+    let _ = decoder.join();
+    Ok((info, written?))
+}
+
+/// Writes the frames of the wanted positions, each into its own image.
+#[allow(clippy::too_many_arguments)]
+fn write_frames(
+    identifier: &str,
+    source: &Path,
+    info: &StackInfo,
+    frames: impl Iterator<Item = Result<strata_frames::Frame, strata_frames::FrameError>>,
+    keep: &dyn Fn(usize) -> bool,
+    staging: &Path,
+    progress: &ProgressBar,
+    frame_bytes: u64,
+) -> Result<Vec<StagedImage>, IngestError> {
+    let frames_error = |source| IngestError::Frames {
+        identifier: identifier.to_owned(),
+        source,
+    };
+    let zarr_error = |e: strata_zarr::ZarrError| IngestError::Zarr {
+        identifier: identifier.to_owned(),
+        reason: e.to_string(),
+    };
     let mut open: BTreeMap<usize, OpenImage> = BTreeMap::new();
     let mut done = Vec::new();
-    while let Some(frame) = reader.next_frame() {
+    for frame in frames {
         let frame = frame.map_err(frames_error)?;
         progress.inc(frame_bytes);
         if !keep(frame.position) {
@@ -231,7 +276,7 @@ fn assemble(
         if !open.contains_key(&frame.position) && !done.iter().any(|d| d.position == frame.position)
         {
             let dir = staging.join(format!("{}.ome.zarr", frame.position));
-            let writer = ImageWriter::create(&dir, &info, frame.position, WriterOptions::default())
+            let writer = ImageWriter::create(&dir, info, frame.position, WriterOptions::default())
                 .map_err(zarr_error)?;
             open.insert(frame.position, (writer, dir, BTreeMap::new()));
         }
@@ -264,5 +309,5 @@ fn assemble(
         });
     }
     done.sort_by_key(|d| d.position);
-    Ok((info, done))
+    Ok(done)
 }

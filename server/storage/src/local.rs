@@ -306,6 +306,45 @@ impl ObjectStore for LocalStore {
         Ok(())
     }
 
+    async fn put_file_moving(&self, key: &ObjectKey, path: &Path) -> Result<StoredObject> {
+        // Hash what is there (the same bytes the move publishes), make it durable,
+        // then move it in atomically; a file on another file system is copied.
+        let mut file = fs::File::open(path)
+            .await
+            .map_err(|e| StorageError::io(key, "opening the source file for", Some(path), e))?;
+        let (size, sha256) = hash_reader(&mut file)
+            .await
+            .map_err(|e| StorageError::io(key, "hashing", Some(path), e))?;
+        file.sync_all()
+            .await
+            .map_err(|e| StorageError::io(key, "syncing", Some(path), e))?;
+        drop(file);
+        let dest = self.path_of(key);
+        let parent = dest.parent().unwrap_or(&self.root).to_path_buf();
+        fs::create_dir_all(&parent)
+            .await
+            .map_err(|e| StorageError::io(key, "creating the directory for", Some(&parent), e))?;
+        match fs::rename(path, &dest).await {
+            Ok(()) => {
+                sync_dir(&parent).await.map_err(|e| {
+                    StorageError::io(key, "syncing the directory of", Some(&parent), e)
+                })?;
+                Ok(StoredObject {
+                    key: key.clone(),
+                    size,
+                    sha256,
+                })
+            }
+            Err(e) if e.raw_os_error() == Some(18) => {
+                // EXDEV: another file system; copy, then drop the source.
+                let stored = self.put_file(key, path).await?;
+                let _ = fs::remove_file(path).await;
+                Ok(stored)
+            }
+            Err(e) => Err(StorageError::io(key, "moving into place", Some(&dest), e)),
+        }
+    }
+
     async fn link_file(&self, key: &ObjectKey, target: &Path) -> Result<StoredObject> {
         // Absolute, so the link stays valid whatever the working directory or link location.
         let target = fs::canonicalize(target)

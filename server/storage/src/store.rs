@@ -59,6 +59,15 @@ pub trait ObjectStore: Send + Sync {
         self.put_stream(key, &mut file).await
     }
 
+    /// Stores a file the caller owns and will not use again (a staged Zarr object) under
+    /// `key`, hashing it, and consumes it. Local storage moves it into place when it is on
+    /// the same file system instead of copying it; other stores copy and remove it.
+    async fn put_file_moving(&self, key: &ObjectKey, path: &Path) -> Result<StoredObject> {
+        let stored = self.put_file(key, path).await?;
+        let _ = tokio::fs::remove_file(path).await;
+        Ok(stored)
+    }
+
     /// Stores a small in-memory object (metadata, manifests).
     async fn put_bytes(&self, key: &ObjectKey, bytes: Bytes) -> Result<StoredObject> {
         let mut reader: &[u8] = &bytes;

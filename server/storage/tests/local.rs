@@ -285,3 +285,27 @@ async fn directory_is_not_an_object() {
     // The staging directory never shows up as objects.
     assert_eq!(store.list("").await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_moved_file_is_hashed_and_moved_not_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(dir.path().join("store")).await.unwrap();
+    let source = dir.path().join("staged.bin");
+    let bytes = random_bytes(3 * MIB + 7, 42);
+    std::fs::write(&source, &bytes).unwrap();
+    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&source).unwrap());
+    let key = ObjectKey::parse("a/b/staged.bin").unwrap();
+    let stored = store.put_file_moving(&key, &source).await.unwrap();
+    assert_eq!(
+        (stored.size, stored.sha256.clone()),
+        (bytes.len() as u64, sha256_hex(&bytes))
+    );
+    assert!(!source.exists(), "the source is consumed");
+    let dest = store.path_of(&key);
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&dest).unwrap()),
+        inode,
+        "moved, not copied"
+    );
+    verify(&store, &key, &stored.sha256).await.unwrap();
+}
