@@ -1,45 +1,31 @@
 //! `sync` against a real S3 protocol server (s3s, in-process, signed requests).
 
+mod common;
 #[path = "../../storage/tests/common/mod.rs"]
 mod s3;
 
 use std::sync::Arc;
 
 use indicatif::ProgressBar;
-use strata_catalog::{Catalog, NewProject, Scope};
+use strata_catalog::Scope;
 use strata_ingest::{
     Ingestor, Problem, SourceRoots, UploadConfig, VerifyTarget, read_manifest, sync,
 };
-use strata_storage::{LocalStore, ObjectStore};
+use strata_storage::ObjectStore;
 
 const A: &str = "ML-2022-10-01-14-03-22-0001";
 const B: &str = "ML-2022-10-01-15-00-00-0002";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mirror_is_kept_in_step_and_checked() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let catalog = Catalog::open(
-        &format!("sqlite://{}?mode=rwc", root.join("c.sqlite").display()),
-        root.join("projects"),
-    )
-    .await
-    .unwrap();
-    catalog
-        .create_project(
-            &Scope::system(),
-            NewProject {
-                code: "ML".parse().unwrap(),
-                title: "Membranes".into(),
-                embargo_end: None,
-            },
-        )
-        .await
-        .unwrap();
-    let local = Arc::new(LocalStore::open(root.join("store")).await.unwrap());
-    let ingestor = Ingestor::new(catalog.clone(), local.clone(), root.join("staging"));
-    let sources = root.join("sources");
-    std::fs::create_dir_all(&sources).unwrap();
+    let w = common::world().await;
+    let (root, catalog, local, ingestor, sources) = (
+        w.root.as_path(),
+        &w.catalog,
+        &w.store,
+        &w.ingestor,
+        &w.sources,
+    );
     let (a, b) = (
         s3::random_bytes(6 * s3::MIB + 5, 1),
         s3::random_bytes(1000, 2),
@@ -75,7 +61,7 @@ async fn the_mirror_is_kept_in_step_and_checked() {
     );
     let run = || {
         sync(
-            &catalog,
+            catalog,
             local.as_ref(),
             &mirror,
             &scope,
@@ -137,30 +123,12 @@ async fn the_mirror_is_kept_in_step_and_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frames_ingest_into_s3_as_the_primary_store() {
     use tiff::encoder::{TiffEncoder, colortype};
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let catalog = Catalog::open(
-        &format!("sqlite://{}?mode=rwc", root.join("c.sqlite").display()),
-        root.join("projects"),
-    )
-    .await
-    .unwrap();
-    catalog
-        .create_project(
-            &Scope::system(),
-            NewProject {
-                code: "ML".parse().unwrap(),
-                title: "Membranes".into(),
-                embargo_end: None,
-            },
-        )
-        .await
-        .unwrap();
+    let w = common::world().await;
+    let (root, catalog) = (w.root.as_path(), &w.catalog);
     let server = s3::S3Server::start(None).await;
     let bucket: Arc<dyn ObjectStore> = Arc::new(server.store());
     let ingestor = Ingestor::new(catalog.clone(), bucket.clone(), root.join("staging"));
-    let sources = root.join("sources");
-    std::fs::create_dir_all(&sources).unwrap();
+    let sources = w.sources.clone();
     let mut encoder =
         TiffEncoder::new(std::fs::File::create(sources.join("z.tif")).unwrap()).unwrap();
     for z in 0..4u16 {
@@ -200,7 +168,7 @@ async fn frames_ingest_into_s3_as_the_primary_store() {
         assert_eq!(s3::sha256_hex(&bytes), f.sha256, "{key}");
     }
     let report = strata_ingest::verify(
-        &catalog,
+        catalog,
         bucket.as_ref(),
         &Scope::system(),
         &VerifyTarget::default(),

@@ -31,6 +31,7 @@ mod error;
 mod key;
 mod local;
 mod s3;
+mod s3_config;
 mod store;
 pub mod verify;
 
