@@ -157,7 +157,9 @@ async fn build_catalog(app: &TestApp) {
     app.register(
         PRIVATE_DATASET,
         json!({ "instrument": "Krios-G4", "sample": "secret-sample", "description": "SECRET-DESC",
-                "parameters": [{ "name": "EMCTF_resolution_limit", "value": 9.87654 }] }),
+                "parameters": [{ "name": "EMCTF_resolution_limit", "value": 9.87654 },
+                               { "name": "EMCTF_defocus_u", "value": 15000 },
+                               { "name": "EMCTF_defocus_v", "value": 14800 }] }),
     )
     .await;
     app.register(

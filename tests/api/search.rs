@@ -41,6 +41,8 @@ async fn catalog_of_ten() -> TestApp {
         let parameters = if technique == "CRYO_EM" {
             json!([{ "name": "EM_voltage", "value": if i <= 3 { 200000 } else { 300000 } },
                    { "name": "EMCTF_resolution_limit", "value": 2.0 + f64::from(i) / 2.0 },
+                   { "name": "EMCTF_defocus_u", "value": 12000 },
+                   { "name": "EMCTF_defocus_v", "value": 11800 },
                    { "name": "EM_grid_name", "value": format!("Quantifoil grid {i}") }])
         } else {
             json!([{ "name": "MX_wavelength", "value": 0.9 + f64::from(i) / 100.0 }])

@@ -5,7 +5,7 @@ use strata_domain::records;
 
 use crate::Result;
 use crate::auth::corrupt;
-use crate::entity::{datafile, dataset, instrument, parameter_type, project};
+use crate::entity::{datafile, dataset, instrument, project};
 
 pub(crate) fn project(m: project::Model) -> Result<records::Project> {
     Ok(records::Project {
@@ -51,21 +51,6 @@ pub(crate) fn instrument(m: instrument::Model) -> Result<records::Instrument> {
             .map(|t| t.parse())
             .collect::<Result<_, _>>()
             .map_err(corrupt)?,
-    })
-}
-
-pub(crate) fn parameter_type(m: parameter_type::Model) -> Result<records::ParameterType> {
-    Ok(records::ParameterType {
-        id: m.id,
-        name: m.name,
-        unit: m.unit,
-        value_type: m.value_type.parse().map_err(corrupt)?,
-        technique: m
-            .technique
-            .map(|t| t.parse())
-            .transpose()
-            .map_err(corrupt)?,
-        description: m.description,
     })
 }
 

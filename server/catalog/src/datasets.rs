@@ -87,7 +87,7 @@ impl Catalog {
                 format!("must be 1 to {MAX_SAMPLE_NAME} characters"),
             ));
         }
-        let checked = check_all(new.parameters.clone())?;
+        let checked = check_all("parameters", new.parameters.clone())?;
         let mut targets = HashSet::new();
         for (i, link) in new.links.iter().enumerate() {
             if link.target == new.identifier {

@@ -59,10 +59,23 @@ pub struct Dataset {
 pub struct ParameterType {
     pub id: i32,
     pub name: String,
+    /// The canonical unit, in which values are searched.
     pub unit: Option<String>,
+    /// Every unit a value may be given in, the canonical one first.
+    pub units: Vec<String>,
     pub value_type: ValueType,
     pub technique: Option<Technique>,
+    /// The definition file it comes from (`ctf`, `cryo-et`, …).
+    pub group: String,
     pub description: String,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    /// The enumeration, when the definition has one.
+    pub allowed_values: Vec<String>,
+    /// Whether frames may carry their own value of it.
+    pub per_frame: bool,
+    pub nexus: Option<String>,
+    pub ispyb: Option<String>,
 }
 
 /// A parameter value of a dataset, as given and in canonical form.
