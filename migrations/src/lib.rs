@@ -14,6 +14,7 @@ mod m20261121_000005_create_jobs;
 mod m20261121_000006_create_publications;
 mod m20261121_000007_create_events;
 mod m20261121_000008_denormalise_parameters;
+mod m20261121_000009_frame_parameters;
 mod util;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_create_publications::Migration),
             Box::new(m20261121_000007_create_events::Migration),
             Box::new(m20261121_000008_denormalise_parameters::Migration),
+            Box::new(m20261121_000009_frame_parameters::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ mod access;
 mod bad_input;
 mod data;
 mod datasets;
+mod facets;
 mod health;
 mod lineage;
 mod schema;

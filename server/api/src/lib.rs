@@ -6,11 +6,13 @@ mod data;
 pub mod error;
 mod graphiql;
 pub mod graphql;
+mod landings;
 mod request_id;
 
-use async_graphql_poem::{GraphQLRequest, GraphQLResponse};
+use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use poem::http::{StatusCode, header};
 use poem::middleware::SizeLimit;
+use poem::web::websocket::WebSocket;
 use poem::web::{Data, Json};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use std::sync::Arc;
@@ -20,6 +22,10 @@ use strata_ingest::Ingestor;
 use strata_storage::ObjectStore;
 
 pub use graphql::{StrataSchema, schema, sdl};
+pub use landings::Landings;
+
+/// How often the event log is read for datasets that landed (`datasetAdded`).
+const LANDINGS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Everything the server's handlers share.
 #[derive(Clone)]
@@ -35,11 +41,12 @@ impl AppState {
     /// `staging` is where uploaded frames are assembled before they are stored.
     pub fn new(catalog: Catalog, store: Arc<dyn ObjectStore>, staging: std::path::PathBuf) -> Self {
         let ingestor = Ingestor::new(catalog.clone(), store.clone(), staging);
+        let landings = Landings::watch(catalog.clone(), LANDINGS_EVERY);
         Self {
             catalog,
             store,
             ingestor,
-            schema: schema(),
+            schema: graphql::schema_with(landings),
             verified: Arc::default(),
         }
     }
@@ -53,6 +60,7 @@ pub fn app(state: AppState) -> impl Endpoint {
             get(graphiql::page)
                 .post(graphql_endpoint.with(SizeLimit::new(graphql::MAX_BODY_BYTES))),
         )
+        .at("/graphql/ws", get(graphql_ws))
         .nest("/graphiql", graphiql::assets())
         .at("/files/:identifier/*path", get(data::file))
         .at("/zarr/:identifier/*path", get(data::zarr))
@@ -97,6 +105,53 @@ async fn graphql_endpoint(state: Data<&AppState>, req: &Request, gql: GraphQLReq
         .0
         .data(graphql::RequestContext::new(state.catalog.clone(), scope));
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+/// GraphQL subscriptions over WebSocket (`graphql-transport-ws` or the older
+/// `graphql-ws`). The caller is the `Authorization` header of the upgrade
+/// request, or `{"Authorization": "Bearer …"}` in the connection_init payload
+/// (browsers cannot set headers on a WebSocket).
+#[handler]
+async fn graphql_ws(
+    state: Data<&AppState>,
+    req: &Request,
+    protocol: GraphQLProtocol,
+    websocket: WebSocket,
+) -> Response {
+    let header_scope = match scope_of(&state.catalog, req).await {
+        Ok(scope) => scope,
+        Err(err) => return (error::code_of(&err).status(), err.to_string()).into_response(),
+    };
+    let (catalog, schema) = (state.catalog.clone(), state.schema.clone());
+    websocket
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = payload
+                        .get("Authorization")
+                        .or_else(|| payload.get("authorization"))
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned);
+                    let scope = match token {
+                        None => header_scope,
+                        Some(value) => {
+                            let bearer = value.strip_prefix("Bearer ").map(str::trim).ok_or_else(
+                                || async_graphql::Error::new("Authorization must be 'Bearer <token>'"),
+                            )?;
+                            catalog
+                                .authenticate(bearer)
+                                .await
+                                .map_err(|e| async_graphql::Error::new(e.to_string()))?
+                        }
+                    };
+                    let mut data = async_graphql::Data::default();
+                    data.insert(graphql::RequestContext::new(catalog, scope));
+                    Ok(data)
+                })
+                .serve()
+        })
+        .into_response()
 }
 
 #[handler]

@@ -208,7 +208,7 @@ impl Catalog {
         Ok((row, replaced))
     }
 
-    async fn insert_parameters(
+    pub(crate) async fn insert_parameters(
         &self,
         txn: &DatabaseTransaction,
         dataset_id: i64,

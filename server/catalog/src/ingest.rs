@@ -16,7 +16,8 @@ use strata_domain::records;
 use strata_domain::{DatasetIdentifier, DatasetStatus, Role, Sha256Hex};
 
 use crate::datafiles::check_relative_path;
-use crate::entity::{datafile, dataset, frame, frame_set};
+use crate::entity::{datafile, dataset, frame, frame_set, parameter};
+use crate::parameters::{NewParameter, check_all, check_frame_parameters, denormalised};
 use crate::events::Event;
 use crate::{Catalog, CatalogError, NewDataset, Result, Scope, convert};
 
@@ -73,6 +74,8 @@ pub struct NewFrame {
     pub metadata: serde_json::Value,
     /// Of the frame's pixel bytes, independent of how they are stored.
     pub sha256: Sha256Hex,
+    /// The frame's own parameter values (definitions marked per-frame only).
+    pub parameters: Vec<NewParameter>,
 }
 
 /// A stored object of a dataset, as reads and checks need it.
@@ -100,19 +103,57 @@ impl Catalog {
         })
     }
 
-    /// Records the stored files and frames and makes the dataset complete.
+    /// Records the stored files and frames and the parameters read from the
+    /// files, and makes the dataset complete. `extracted` parameters (read
+    /// from the files' metadata) fill in what the depositor did not give;
+    /// every value is checked first, and nothing is recorded if one fails.
     pub async fn complete_ingest(
         &self,
         scope: &Scope,
         claim: &IngestClaim,
         files: Vec<StoredFile>,
         frame_sets: Vec<NewFrameSet>,
+        extracted: Vec<NewParameter>,
     ) -> Result<records::Dataset> {
         scope.require_role(claim.project_uid, Role::Depositor, "ingesting")?;
         for (i, f) in files.iter().enumerate() {
             check_relative_path(&format!("files[{i}].path"), &f.path)?;
         }
+        let frame_parameters = frame_sets
+            .iter()
+            .enumerate()
+            .map(|(s, set)| {
+                set.frames
+                    .iter()
+                    .map(|f| {
+                        let at = format!(
+                            "frameSets[{s}].frames[t={},c={},z={}].parameters",
+                            f.t, f.c, f.z
+                        );
+                        check_frame_parameters(&at, f.parameters.clone())
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
         let txn = self.db.begin().await?;
+        let given: std::collections::HashSet<i32> = parameter::Entity::find()
+            .filter(parameter::Column::DatasetId.eq(claim.dataset_id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|p| p.parameter_type_id)
+            .collect();
+        let extracted = check_all(
+            "extracted parameters",
+            extracted
+                .into_iter()
+                .filter(|p| {
+                    self.parameter_ids
+                        .get(&p.name)
+                        .is_none_or(|id| !given.contains(id))
+                })
+                .collect(),
+        )?;
         let row = dataset::Entity::find_by_id(claim.dataset_id)
             .one(&txn)
             .await?
@@ -147,7 +188,7 @@ impl Catalog {
                 .await?;
         }
         let mut frames_recorded = 0;
-        for set in frame_sets {
+        for (set, parameters) in frame_sets.into_iter().zip(frame_parameters) {
             let stored = frame_set::ActiveModel {
                 dataset_id: Set(row.id),
                 position: Set(set.position),
@@ -166,13 +207,15 @@ impl Catalog {
             let frames: Vec<frame::ActiveModel> = set
                 .frames
                 .into_iter()
-                .map(|f| frame::ActiveModel {
+                .zip(parameters)
+                .map(|(f, parameters)| frame::ActiveModel {
                     frame_set_id: Set(stored.id),
                     t: Set(f.t),
                     c: Set(f.c),
                     z: Set(f.z),
                     metadata: Set(f.metadata),
                     sha256: Set(f.sha256.to_string()),
+                    parameters: Set(denormalised(&parameters)),
                     ..Default::default()
                 })
                 .collect();
@@ -183,6 +226,16 @@ impl Catalog {
             }
         }
         let mut active: dataset::ActiveModel = row.clone().into();
+        if !extracted.is_empty() {
+            let mut document = row.parameters.clone();
+            if let (Some(all), serde_json::Value::Object(new)) =
+                (document.as_object_mut(), denormalised(&extracted))
+            {
+                all.extend(new);
+            }
+            active.parameters = Set(document);
+            self.insert_parameters(&txn, row.id, extracted).await?;
+        }
         active.status = Set(DatasetStatus::Complete.as_str().to_owned());
         active.size_bytes = Set(bytes);
         active.file_count = Set(count);

@@ -13,8 +13,11 @@ mod datasets;
 pub mod entity;
 mod error;
 mod events;
+mod facets;
+mod frames;
 mod ingest;
 mod instruments;
+mod landings;
 mod lineage;
 mod loaders;
 mod parameters;
@@ -36,9 +39,20 @@ pub use cursor::Cursor;
 pub use datafiles::NewDatafile;
 pub use datasets::{NewDataset, NewLink};
 pub use error::CatalogError;
+pub use facets::{
+    Bucket, BucketRequest, DEFAULT_BUCKETS, DatasetFacets, FacetCount, MAX_BUCKETS, MAX_HISTOGRAMS,
+    ParameterHistogram, TOP_VALUES,
+};
 pub use ingest::{IngestClaim, NewFrame, NewFrameSet, StoredFile, StoredRecord};
 pub use lineage::{Lineage, LineageEdge};
+pub use frames::MAX_FRAMES;
+pub use landings::Landed;
 pub use parameters::{NewParameter, ParameterDefinition};
+
+/// Every parameter definition, as embedded from `schema/parameters/`.
+pub fn parameter_definitions() -> impl Iterator<Item = &'static ParameterDefinition> {
+    parameters::definitions().values()
+}
 pub use projects::NewProject;
 pub use scope::Scope;
 pub use search::{

@@ -142,7 +142,7 @@ fn contains(value: Expr, needle: &str) -> Expr {
 
 impl Catalog {
     /// The condition a filter puts on `dataset` rows, the caller's scope included.
-    async fn filter_condition(&self, scope: &Scope, filter: &DatasetFilter) -> Result<Condition> {
+    pub(crate) async fn filter_condition(&self, scope: &Scope, filter: &DatasetFilter) -> Result<Condition> {
         let mut all = Condition::all().add(scope.datasets());
         if let Some(code) = &filter.project {
             // An unknown code matches nothing, like a code the caller may not see:
@@ -298,7 +298,7 @@ impl Catalog {
     }
 
     /// A parameter's canonical number and text in the dataset row's document.
-    fn row_parameter(&self, name: &str) -> (Expr, Expr) {
+    pub(crate) fn row_parameter(&self, name: &str) -> (Expr, Expr) {
         use sea_orm::DbBackend;
         match self.db.get_database_backend() {
             DbBackend::Postgres => (

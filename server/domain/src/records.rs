@@ -147,3 +147,26 @@ pub struct User {
     pub is_admin: bool,
     pub memberships: Vec<(ProjectCode, Role)>,
 }
+
+/// One position's frames of a dataset, stored as an OME-Zarr image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameSet {
+    pub position: i32,
+    /// (t, c, z, y, x).
+    pub shape: Vec<u64>,
+    pub dtype: String,
+    pub channel_names: Vec<String>,
+    /// The image's path inside the dataset folder.
+    pub array_path: String,
+}
+
+/// One 2D frame: its place, the SHA-256 of its pixels, its own parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    pub t: i32,
+    pub c: i32,
+    pub z: i32,
+    pub sha256: String,
+    /// Name → value in the definition's unit.
+    pub parameters: Vec<(String, ParameterValue)>,
+}

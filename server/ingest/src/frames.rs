@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 use strata_catalog::{IngestClaim, NewFrame, NewFrameSet};
+use strata_domain::Technique;
 use strata_frames::{FrameSource, FramesFormat, StackInfo};
 use strata_zarr::{ImageWriter, WriterOptions, WrittenImage};
 
-use crate::IngestError;
+use crate::{IngestError, extract};
 use crate::ingestor::{Ingestor, Written, stored_file};
 
 /// One position's image, assembled in staging.
@@ -64,9 +65,11 @@ pub(crate) fn clear_dead_staging(staging: &Path) {
 }
 
 impl Ingestor {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn store_frames(
         &self,
         claim: &IngestClaim,
+        technique: Technique,
         source: &Path,
         format: FramesFormat,
         positions: &[usize],
@@ -129,27 +132,37 @@ impl Ingestor {
             }
             written
                 .frame_sets
-                .push(frame_set(&info, &staged, array_path));
+                .push(frame_set(&info, technique, &staged, array_path));
         }
+        written.extracted = extract::dataset_parameters(&info, technique);
         Ok(())
     }
 }
 
-fn frame_set(info: &StackInfo, staged: &StagedImage, array_path: String) -> NewFrameSet {
+fn frame_set(
+    info: &StackInfo,
+    technique: Technique,
+    staged: &StagedImage,
+    array_path: String,
+) -> NewFrameSet {
     let image = &staged.image;
     let frames = image
         .frames
         .iter()
-        .map(|f| NewFrame {
-            t: f.t as i32,
-            c: f.c as i32,
-            z: f.z as i32,
-            metadata: staged
+        .map(|f| {
+            let metadata = staged
                 .metadata
                 .get(&(f.t, f.c, f.z))
                 .cloned()
-                .unwrap_or(serde_json::Value::Null),
-            sha256: f.sha256.parse().expect("frame digests are lowercase hex"),
+                .unwrap_or(serde_json::Value::Null);
+            NewFrame {
+                t: f.t as i32,
+                c: f.c as i32,
+                z: f.z as i32,
+                parameters: extract::frame_parameters(&info.format, technique, &metadata),
+                metadata,
+                sha256: f.sha256.parse().expect("frame digests are lowercase hex"),
+            }
         })
         .collect();
     NewFrameSet {

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indicatif::ProgressBar;
-use strata_catalog::{Catalog, IngestClaim, NewDataset, NewFrameSet, NewLink, Scope, StoredFile};
+use strata_catalog::{
+    Catalog, IngestClaim, NewDataset, NewFrameSet, NewLink, NewParameter, Scope, StoredFile,
+};
 use strata_domain::LinkKind;
 use strata_frames::FramesFormat;
 use strata_storage::{ObjectKey, ObjectStore, StoredObject};
@@ -51,6 +53,8 @@ pub(crate) struct Written {
     pub objects: Vec<StoredObject>,
     pub files: Vec<StoredFile>,
     pub frame_sets: Vec<NewFrameSet>,
+    /// Dataset parameters read from the files.
+    pub extracted: Vec<NewParameter>,
 }
 
 impl Ingestor {
@@ -165,6 +169,7 @@ impl Ingestor {
         progress: &ProgressBar,
     ) -> Result<IngestReport, IngestError> {
         let identifier = new.identifier.to_string();
+        let technique = new.technique;
         let claim = self
             .catalog
             .begin_ingest(scope, new)
@@ -192,7 +197,15 @@ impl Ingestor {
                     format,
                     positions,
                 } => {
-                    self.store_frames(&claim, source, format, positions, &mut written, progress)
+                    self.store_frames(
+                        &claim,
+                        technique,
+                        source,
+                        format,
+                        positions,
+                        &mut written,
+                        progress,
+                    )
                         .await?
                 }
                 Payload::Stream { file_name, reader } => {
@@ -227,6 +240,7 @@ impl Ingestor {
                     &claim,
                     std::mem::take(&mut written.files),
                     std::mem::take(&mut written.frame_sets),
+                    std::mem::take(&mut written.extracted),
                 )
                 .await
                 .map_err(|source| IngestError::Catalog {

@@ -11,6 +11,7 @@
 
 mod config;
 mod error;
+mod extract;
 mod frames;
 mod ingestor;
 mod manifest;

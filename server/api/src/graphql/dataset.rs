@@ -11,6 +11,7 @@ use strata_domain::records;
 use super::context::request;
 use super::filter::{DatasetFilter, DatasetOrder};
 use super::loaders::LinkKey;
+use super::frames::FrameSet;
 use super::parameter::Parameter;
 use super::project::Project;
 use super::scalars::ParameterValue;
@@ -70,6 +71,18 @@ impl Dataset {
             .load_one(self.project_uid)
             .await?
             .map(Into::into))
+    }
+
+    /// The dataset's frames, one set per position (frames ingests only).
+    async fn frame_sets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FrameSet>> {
+        let r = request(ctx);
+        Ok(r.catalog
+            .dataset_frame_sets(&r.scope, &self.identifier)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|s| FrameSet::new(&self.identifier, s))
+            .collect())
     }
 
     async fn parameters(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Parameter>> {

@@ -99,7 +99,10 @@ impl DatasetFilter {
 }
 
 impl ParameterCondition {
-    fn to_catalog(&self, field: &str) -> async_graphql::Result<catalog::ParameterCondition> {
+    pub(super) fn to_catalog(
+        &self,
+        field: &str,
+    ) -> async_graphql::Result<catalog::ParameterCondition> {
         use catalog::ParameterOp as Op;
         let ops: Vec<Op> = [
             self.eq.clone().map(|v| Op::Eq(v.0)),

@@ -3,7 +3,9 @@
 
 mod context;
 mod dataset;
+mod facets;
 mod filter;
+mod frames;
 mod instrument;
 mod limits;
 mod lineage;
@@ -12,9 +14,10 @@ mod me;
 mod parameter;
 mod project;
 mod scalars;
+mod subscription;
 mod vocabulary;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 pub use context::RequestContext;
 pub use limits::MAX_BODY_BYTES;
@@ -22,6 +25,7 @@ pub use limits::MAX_BODY_BYTES;
 #[derive(MergedObject, Default)]
 pub struct Query(
     dataset::DatasetQuery,
+    facets::FacetQuery,
     project::ProjectQuery,
     instrument::InstrumentQuery,
     parameter::ParameterQuery,
@@ -36,18 +40,33 @@ pub struct Mutation(
     instrument::InstrumentMutation,
 );
 
-pub type StrataSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(subscription::DatasetSubscription);
+
+pub type StrataSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with its limits. Per-request data (the caller's scope and the
 /// loaders) is added to each request, not here.
 pub fn schema() -> StrataSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits::MAX_DEPTH)
+    schema_builder().finish()
+}
+
+/// The schema serving live searches from `landings`.
+pub fn schema_with(landings: crate::landings::Landings) -> StrataSchema {
+    schema_builder().data(landings).finish()
+}
+
+fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
         .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
         .limit_directives(limits::MAX_DIRECTIVES)
-        .extension(limits::AliasLimit)
-        .finish()
+    .extension(limits::AliasLimit)
 }
 
 /// The SDL, as checked in at `schema/strata.graphql`.

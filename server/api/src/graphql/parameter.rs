@@ -98,3 +98,10 @@ impl ParameterQuery {
             .collect())
     }
 }
+
+/// A frame's own parameter value, in its definition's unit.
+#[derive(SimpleObject)]
+pub struct FrameParameter {
+    pub name: String,
+    pub value: ParameterValue,
+}

@@ -11,6 +11,7 @@ pub struct Model {
     pub z: i32,
     pub metadata: Json,
     pub sha256: String,
+    pub parameters: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -258,3 +258,26 @@ fn article(json_type: &str) -> String {
         t => format!("a {t}"),
     }
 }
+
+/// Checks a frame's own values: as [`check_all`], and each definition must be
+/// one frames may carry (`x-per-frame`).
+pub(crate) fn check_frame_parameters(
+    at: &str,
+    parameters: Vec<NewParameter>,
+) -> Result<Vec<CheckedParameter>> {
+    let checked = check_all(at, parameters)?;
+    if let Some((i, p)) = checked
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !p.definition.per_frame)
+    {
+        return Err(CatalogError::invalid(
+            format!("{at}[{i}].name"),
+            format!(
+                "{} is a parameter of the whole dataset, not of a frame",
+                p.definition.name
+            ),
+        ));
+    }
+    Ok(checked)
+}

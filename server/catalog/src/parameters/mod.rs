@@ -16,7 +16,7 @@ use strata_domain::records;
 use crate::entity::parameter_type;
 use crate::{Catalog, Result};
 
-pub(crate) use check::{CheckedParameter, check_all};
+pub(crate) use check::{CheckedParameter, check_all, check_frame_parameters};
 pub use check::NewParameter;
 pub(crate) use definitions::{definition, definitions};
 pub use definitions::ParameterDefinition;
