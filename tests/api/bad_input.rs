@@ -128,11 +128,38 @@ async fn bad_registrations_name_the_field_and_write_nothing() {
         (
             dataset(
                 "ML-2022-10-01-14-03-22-0002",
-                json!({ "parameters": [{ "name": "EM_voltage", "value": 300, "unit": "kV" }] }),
+                json!({ "parameters": [{ "name": "EM_voltage", "value": 300, "unit": "s" }] }),
             ),
             "BAD_USER_INPUT",
             "input.parameters[0].unit",
-            "EM_voltage is in V; got unit \"kV\"",
+            "EM_voltage is in V (or MV, kV, mV); got unit \"s\", a unit of time",
+        ),
+        (
+            dataset(
+                "ML-2022-10-01-14-03-22-0002",
+                json!({ "parameters": [{ "name": "EM_voltage", "value": -0.3, "unit": "kV" }] }),
+            ),
+            "BAD_USER_INPUT",
+            "input.parameters[0].value",
+            "EM_voltage must be at least 0 V; got -0.3 kV (= -300 V)",
+        ),
+        (
+            dataset(
+                "ML-2022-10-01-14-03-22-0002",
+                json!({ "parameters": [{ "name": "EM_detector_mode", "value": "integrating" }] }),
+            ),
+            "BAD_USER_INPUT",
+            "input.parameters[0].value",
+            "EM_detector_mode must be one of \"counting\", \"super-resolution\", \"linear\", \"electron-event\"; got \"integrating\"",
+        ),
+        (
+            dataset(
+                "ML-2022-10-01-14-03-22-0002",
+                json!({ "parameters": [{ "name": "EMTS_tilt_min", "value": -60 }, { "name": "EMTS_tilt_step", "value": 3 }] }),
+            ),
+            "BAD_USER_INPUT",
+            "input.parameters",
+            "EMTS_tilt_max is required with the other Cryo-ET tilt series (NXem, ISPyB Tomogram, SerialEM .mdoc) parameters (given: EMTS_tilt_min, EMTS_tilt_step)",
         ),
         (
             dataset(

@@ -310,4 +310,22 @@ async fn zarr_python_reads_the_frames_over_http() {
             f.z
         );
     }
+    // The same frames through GraphQL: the set's shape and each frame's digest.
+    let answer = app
+        .ok(
+            Some(&app.admin),
+            "query($id: String!) { dataset(identifier: $id) { frameSets { position shape dtype arrayPath
+               frames(first: 10) { t c z sha256 } } } }",
+            json!({ "id": FRAMES_DATASET }),
+        )
+        .await;
+    let set = &answer["dataset"]["frameSets"][0];
+    assert_eq!(set["shape"], json!([1, 2, 3, 48, 64]));
+    assert_eq!(set["arrayPath"], "0.ome.zarr");
+    let listed = set["frames"].as_array().unwrap();
+    assert_eq!(listed.len(), 6);
+    for (f, g) in frames.iter().zip(listed) {
+        assert_eq!((g["t"].as_i64(), g["c"].as_i64(), g["z"].as_i64()), (Some(f.t.into()), Some(f.c.into()), Some(f.z.into())));
+        assert_eq!(g["sha256"], f.sha256.as_str());
+    }
 }

@@ -8,5 +8,7 @@ mod datasets;
 mod facets;
 mod health;
 mod lineage;
+mod parameters;
 mod schema;
 mod search;
+mod subscription;
