@@ -118,6 +118,10 @@ pub struct IngestArgs {
     /// A directory the manifest may read from (repeat); the manifest's own directory when none.
     #[arg(long = "allow-root", value_name = "DIR")]
     pub allow_roots: Vec<std::path::PathBuf>,
+    /// A parameter of every dataset, `NAME=VALUE [UNIT]` (repeat), e.g.
+    /// `EM_voltage=300kV`; over the configuration's, under a manifest row's.
+    #[arg(long = "parameter", value_name = "NAME=VALUE")]
+    pub parameters: Vec<String>,
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,

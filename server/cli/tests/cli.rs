@@ -345,6 +345,82 @@ async fn ingest_and_verify_report_and_fail_loudly() {
     assert!(text(&bad.stderr).contains("1 problem(s) found"));
 }
 
+/// Parameters written by hand (a `--parameter` flag and a manifest column)
+/// are checked before any byte is written: a bad one fails its row alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_parameters_from_flags_and_manifest_are_checked_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path()).await;
+    let sources = dir.path().join("sources");
+    std::fs::create_dir_all(&sources).unwrap();
+    write_noise(&sources.join("a.mrc"), 1 << 20);
+    write_noise(&sources.join("b.mrc"), 1 << 20);
+    std::fs::write(
+        sources.join("files_for_upload.csv"),
+        "dataset_id,file_name,description,parent_dataset_id,positions,parameters\n\
+         ML-2022-10-01-10-00-00-0001,a.mrc,first,,,EM_dose_per_frame=1.2 e/A^2; EM_voltage=200 kV\n\
+         ML-2022-10-01-11-00-00-0002,b.mrc,second,,,EM_images_count=forty\n",
+    )
+    .unwrap();
+    let manifest = sources.join("files_for_upload.csv");
+    let out = strata(
+        dir.path(),
+        &[
+            "ingest",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--technique",
+            "cryo-em",
+            "--parameter",
+            "EM_voltage=300kV",
+            "--parameter",
+            "EM_spherical_aberration=2.7 mm",
+            "--quiet",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("EM_images_count takes an integer; got a string (\"forty\")"),
+        "{stderr}"
+    );
+    let catalog = catalog(dir.path()).await;
+    let first = catalog
+        .dataset(&Scope::system(), "ML-2022-10-01-10-00-00-0001")
+        .await
+        .unwrap();
+    let parameters = catalog.parameters_of(&[first.id]).await.unwrap()[&first.id].clone();
+    let of = |name: &str| {
+        parameters
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| (p.value.to_string(), p.unit.clone(), p.canonical_number))
+    };
+    // The row's value wins over the flag's, and is kept as given.
+    assert_eq!(of("EM_voltage"), Some(("200".into(), Some("kV".into()), Some(200_000.0))));
+    assert_eq!(of("EM_spherical_aberration"), Some(("2.7".into(), Some("mm".into()), Some(2.7))));
+    assert_eq!(of("EM_dose_per_frame").unwrap().2, Some(1.2));
+    // The refused row left no dataset and no bytes.
+    assert!(
+        catalog
+            .dataset(&Scope::system(), "ML-2022-10-01-11-00-00-0002")
+            .await
+            .is_err()
+    );
+    assert!(
+        !dir.path()
+            .join("store/projects/ST-membranes/ML-2022-10-01-11-00-00-0002")
+            .exists()
+    );
+
+    let bad = strata(
+        dir.path(),
+        &["ingest", "--manifest", manifest.to_str().unwrap(), "--parameter", "EM_voltage"],
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("--parameter"), "{}", text(&bad.stderr));
+}
+
 /// `kill -9` in the middle of an ingest: nothing is visible, verify names the
 /// unfinished ingest, and rerunning it completes with nothing left behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

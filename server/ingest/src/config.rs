@@ -49,6 +49,10 @@ pub struct UploadConfig {
     pub technique: Technique,
     #[serde(default = "default_kind")]
     pub kind: DatasetKind,
+    /// Parameter values of every dataset of the upload (`EM_voltage = "300 kV"`);
+    /// a manifest row's own values win.
+    #[serde(default)]
+    pub parameters: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 fn default_technique() -> Technique {
@@ -70,6 +74,7 @@ impl Default for UploadConfig {
             storage: None,
             technique: default_technique(),
             kind: default_kind(),
+            parameters: Default::default(),
         }
     }
 }
@@ -91,8 +96,17 @@ impl UploadConfig {
         Ok(config)
     }
 
+    /// The `parameters` table as values to record.
+    pub fn parameter_settings(&self) -> Result<Vec<strata_catalog::NewParameter>, String> {
+        self.parameters
+            .iter()
+            .map(|(name, value)| crate::settings::from_json(name, value))
+            .collect()
+    }
+
     /// Refuses settings strata cannot honour, rather than ignoring them.
     pub fn check(&self) -> Result<(), String> {
+        self.parameter_settings()?;
         if let Some(parser) = &self.filename_parser {
             return Err(format!(
                 "filename_parser {parser:?}: strata reads metadata from the files, not from their names; remove it"

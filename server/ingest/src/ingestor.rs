@@ -108,7 +108,12 @@ impl Ingestor {
             instrument: config.microscope.clone(),
             sample: None,
             description: row.description.clone(),
-            parameters: Vec::new(),
+            parameters: crate::settings::merged(
+                &config
+                    .parameter_settings()
+                    .map_err(|reason| IngestError::Config { path: None, reason })?,
+                &row.parameters,
+            ),
             links,
         };
         match config.upload_type {

@@ -15,6 +15,7 @@ mod extract;
 mod frames;
 mod ingestor;
 mod manifest;
+pub mod settings;
 mod sources;
 mod sync;
 mod verify;

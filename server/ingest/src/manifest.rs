@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use strata_catalog::NewParameter;
 use strata_domain::DatasetIdentifier;
 
 use crate::IngestError;
@@ -20,6 +21,9 @@ pub struct ManifestRow {
     pub parent_dataset_id: Option<DatasetIdentifier>,
     /// Positions of a multi-position source that belong to this dataset (empty: all).
     pub positions: Vec<usize>,
+    /// Parameter values of this row (optional column `parameters`:
+    /// `EM_voltage=300 kV; EM_images_count=40`), over the configuration's.
+    pub parameters: Vec<NewParameter>,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +36,8 @@ struct RawRow {
     parent_dataset_id: String,
     #[serde(default)]
     positions: String,
+    #[serde(default)]
+    parameters: String,
 }
 
 /// `[0, 2, 5]`, `0,2,5` or `0 2 5`.
@@ -91,6 +97,8 @@ pub fn read_manifest(path: &Path) -> Result<Vec<ManifestRow>, IngestError> {
             )
         };
         let positions = parse_positions(&raw.positions).map_err(|e| bad(line, "positions", e))?;
+        let parameters = crate::settings::parse_settings(&raw.parameters)
+            .map_err(|e| bad(line, "parameters", e))?;
         rows.push(ManifestRow {
             line,
             dataset_id,
@@ -98,6 +106,7 @@ pub fn read_manifest(path: &Path) -> Result<Vec<ManifestRow>, IngestError> {
             description: raw.description,
             parent_dataset_id,
             positions,
+            parameters,
         });
     }
     if rows.is_empty() {

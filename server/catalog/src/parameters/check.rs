@@ -17,7 +17,7 @@ use crate::{CatalogError, Result};
 const MAX_TEXT: usize = 1024;
 
 /// A parameter value to record, as the depositor gave it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewParameter {
     pub name: String,
     pub value: ParameterValue,

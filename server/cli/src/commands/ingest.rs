@@ -34,6 +34,15 @@ fn upload_config(args: &IngestArgs) -> anyhow::Result<UploadConfig> {
     if let Some(k) = &args.kind {
         config.kind = k.parse().context("--kind")?;
     }
+    for setting in &args.parameters {
+        strata_ingest::settings::parse_setting(setting)
+            .map_err(anyhow::Error::msg)
+            .context("--parameter")?;
+        let (name, value) = setting.split_once('=').expect("checked above");
+        config
+            .parameters
+            .insert(name.trim().to_owned(), serde_json::json!(value.trim()));
+    }
     config
         .check()
         .map_err(anyhow::Error::msg)
