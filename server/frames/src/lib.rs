@@ -13,7 +13,13 @@
 //! - single-file OME-TIFF (DimensionOrder, TiffData, Plane metadata, Images as positions);
 //! - MicroManager: MMStack TIFFs (per-image JSON in tag 51123, summary at byte 32)
 //!   and 1.4 folders of single-image TIFFs with `metadata.txt`;
-//! - MRC2014 (modes 0, 1, 2, 6 and 12, either byte order; every section a z plane).
+//! - MRC2014 (modes 0, 1, 2, 6 and 12, either byte order; every section a z plane),
+//!   with the SerialEM autodoc beside a tilt series (`TS_01.mrc.mdoc`, else
+//!   `TS_01.mdoc` for `.mrc`/`.st`/`.ali`): its global keys and `titles` under
+//!   `mdoc` in the stack's metadata, each `[ZValue = N]` section's keys under
+//!   `mdoc` in frame N's metadata (numbers as numbers, `StagePosition` and the
+//!   like as arrays). An autodoc naming a section the stack lacks is
+//!   [`FrameError::Inconsistent`]; a line it cannot parse, [`FrameError::Malformed`].
 //!
 //! Pixels come out little-endian in the stack's dtype. Files whose metadata
 //! disagrees with their pages are refused at open with
@@ -27,6 +33,7 @@ use serde::{Deserialize, Serialize};
 mod convert;
 mod detect;
 mod imagej;
+mod mdoc;
 mod micromanager;
 mod mrc;
 mod ome;
@@ -103,7 +110,7 @@ pub struct StackInfo {
     pub channel_names: Vec<String>,
     /// Physical pixel size in micrometres (x, y, z), when the source says; z is 1 when the source gives x and y only.
     pub pixel_size_um: Option<[f64; 3]>,
-    /// Everything else the source says about the whole stack (OME-XML, MicroManager summary, MRC header …).
+    /// Everything else the source says about the whole stack (OME-XML, MicroManager summary, MRC header and SerialEM .mdoc …).
     pub metadata: serde_json::Value,
 }
 
@@ -116,7 +123,7 @@ pub struct Frame {
     pub z: usize,
     /// `y * x` pixels, row-major, little-endian, `dtype.size()` bytes each.
     pub pixels: Vec<u8>,
-    /// Per-frame metadata (MicroManager per-image keys, MRC extended header, TIFF tags …).
+    /// Per-frame metadata (MicroManager per-image keys, MRC extended header and .mdoc section, TIFF tags …).
     pub metadata: serde_json::Value,
 }
 

@@ -1,6 +1,10 @@
 //! MRC2014 (cryo-EM maps, tilt series, movies): a 1024-byte header, an
 //! extended header of `nsymbt` bytes, then nz sections of nx × ny pixels.
 //! Every section is read as a z plane (t = c = 1).
+//!
+//! A SerialEM autodoc beside the stack (`TS_01.mrc.mdoc`, else `TS_01.mdoc`)
+//! adds `mdoc` to the stack's metadata (its global keys and `titles`) and to
+//! each frame whose section it describes (that `[ZValue = N]` section's keys).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -9,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use crate::convert::{f16_to_f32, swap_in_place};
+use crate::mdoc::{self, Mdoc};
 use crate::{Dims, Dtype, Frame, FrameError, FrameSource, StackInfo};
 
 const HEADER: u64 = 1024;
@@ -26,6 +31,8 @@ pub(crate) struct Mrc {
     data_start: u64,
     /// FEI1/FEI2 extended header: bytes per section.
     fei_block: Option<(String, usize)>,
+    /// The SerialEM autodoc beside the stack; its sections are taken as their frames are read.
+    mdoc: Option<Mdoc>,
     next: usize,
     failed: bool,
 }
@@ -145,7 +152,7 @@ pub(crate) fn open(path: &Path) -> Result<Mrc, FrameError> {
         })
         .collect();
     let num = |v: f32| if v.is_finite() { json!(v) } else { Value::Null };
-    let metadata = json!({ "mrc": {
+    let mut metadata = json!({ "mrc": {
         "nx": nx, "ny": ny, "nz": nz, "mode": mode,
         "nxstart": word(16), "nystart": word(20), "nzstart": word(24),
         "mx": mx, "my": my, "mz": mz,
@@ -160,6 +167,15 @@ pub(crate) fn open(path: &Path) -> Result<Mrc, FrameError> {
         "rms": num(real(216)),
         "labels": labels,
     }});
+    let mdoc = match mdoc::beside(path) {
+        Some(mdoc_path) => {
+            let doc = mdoc::read(&mdoc_path)?;
+            doc.check_sections(path, nz as usize)?;
+            metadata["mdoc"] = doc.stack_metadata();
+            Some(doc)
+        }
+        None => None,
+    };
     let info = StackInfo {
         format: "mrc".into(),
         dims: Dims {
@@ -184,6 +200,7 @@ pub(crate) fn open(path: &Path) -> Result<Mrc, FrameError> {
         half,
         data_start,
         fei_block,
+        mdoc,
         next: 0,
         failed: false,
     })
@@ -244,6 +261,9 @@ impl Mrc {
                 "extended_header".into(),
                 json!({ "type": kind, "version": version, "bytes": size, "hex": hex::encode(&block) }),
             );
+        }
+        if let Some(keys) = self.mdoc.as_mut().and_then(|m| m.take_section(section)) {
+            metadata.insert("mdoc".into(), Value::Object(keys));
         }
         Ok(Frame {
             position: 0,

@@ -1,4 +1,4 @@
-//! MRC2014: modes, byte order, pixel size, extended header, lying headers.
+//! MRC2014: modes, byte order, pixel size, extended header, lying headers, SerialEM .mdoc.
 
 mod common;
 
@@ -179,5 +179,160 @@ fn mrc_complex_and_unknown_modes_are_unsupported() {
             matches!(&err, FrameError::Unsupported { reason, .. } if reason.contains(&format!("mode {mode}"))),
             "{err:?}"
         );
+    }
+}
+
+/// An int16 tilt series of NZ sections at `path`.
+fn write_tilt_series(path: &std::path::Path) {
+    let mut bytes = mrc_header(&spec(1, false));
+    for z in 0..NZ {
+        for y in 0..NY {
+            for x in 0..NX {
+                bytes.extend_from_slice(&sample(z, y, x).to_le_bytes());
+            }
+        }
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// What SerialEM writes beside a tilt series (CRLF, as on its Windows hosts),
+/// with sections out of order and an irregular `=`.
+const TILT_MDOC: &str = "PixelSpacing = 1.35\r\n\
+Voltage = 300\r\n\
+ImageFile = TS_01.mrc\r\n\
+ImageSize = 6 4\r\n\
+DataMode = 1\r\n\
+\r\n\
+[T = SerialEM: Digitized on EMBL Krios    21-Nov-26  10:11:12    ]\r\n\
+\r\n\
+[T =     Tilt axis angle = 85.3, binning = 1  spot = 8  camera = 0]\r\n\
+\r\n\
+[ZValue = 1]\r\n\
+TiltAngle = -0.00\r\n\
+StagePosition = 12.3 -45.6\r\n\
+StageZ = 1.2\r\n\
+Magnification = 64000\r\n\
+ExposureDose = 3.1\r\n\
+DateTime = 21-Nov-26  10:11:12\r\n\
+SubFramePath = X:\\frames\\TS_01_001_0.0.tif\r\n\
+\r\n\
+[ZValue = 0]\r\n\
+TiltAngle=-3.00\r\n\
+ExposureDose = 3.0\r\n\
+\r\n\
+[ZValue = 2]\r\n\
+TiltAngle   =   3.00\r\n\
+ExposureDose = 3.2\r\n";
+
+#[test]
+fn mrc_tilt_series_reads_its_serialem_mdoc() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("TS_01.mrc");
+    write_tilt_series(&path);
+    std::fs::write(dir.path().join("TS_01.mrc.mdoc"), TILT_MDOC).unwrap();
+
+    let mut source = open(&path, FramesFormat::Auto).unwrap();
+    let meta = source.info().metadata.clone();
+    assert_eq!(meta["mrc"]["nz"], NZ);
+    assert_eq!(meta.pointer("/mdoc/Voltage"), Some(&300.into()));
+    assert_eq!(meta.pointer("/mdoc/PixelSpacing").unwrap(), 1.35);
+    assert_eq!(meta["mdoc"]["ImageSize"], serde_json::json!([6, 4]));
+    assert_eq!(meta["mdoc"]["ImageFile"], "TS_01.mrc");
+    let titles = meta["mdoc"]["titles"].as_array().unwrap();
+    assert_eq!(titles.len(), 2);
+    assert_eq!(
+        titles[0],
+        "SerialEM: Digitized on EMBL Krios    21-Nov-26  10:11:12"
+    );
+    assert!(
+        titles[1]
+            .as_str()
+            .unwrap()
+            .starts_with("Tilt axis angle = 85.3")
+    );
+
+    let frames = drain(source.as_mut()).unwrap();
+    assert_eq!(frames.len(), NZ);
+    for (f, (tilt, dose)) in frames.iter().zip([(-3.0, 3.0), (0.0, 3.1), (3.0, 3.2)]) {
+        assert_eq!(f.metadata["section"], f.z);
+        let m = &f.metadata["mdoc"];
+        assert_eq!(m["TiltAngle"].as_f64(), Some(tilt), "z={}", f.z);
+        assert_eq!(m["ExposureDose"].as_f64(), Some(dose), "z={}", f.z);
+    }
+    let m = &frames[1].metadata["mdoc"];
+    assert_eq!(m["StagePosition"], serde_json::json!([12.3, -45.6]));
+    assert_eq!(m["Magnification"], 64000);
+    assert_eq!(m["DateTime"], "21-Nov-26  10:11:12");
+    assert_eq!(m["SubFramePath"], "X:\\frames\\TS_01_001_0.0.tif");
+}
+
+#[test]
+fn mrc_mdoc_named_by_stem_and_missing_sections_are_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("TS_02.st");
+    write_tilt_series(&path);
+    std::fs::write(
+        dir.path().join("TS_02.mdoc"),
+        "Voltage = 200\n[ZValue = 2]\nTiltAngle = 60\n[MontSection = 0]\nPieceCoordinates = 0 0 0\n",
+    )
+    .unwrap();
+    let mut source = open(&path, FramesFormat::Auto).unwrap();
+    assert_eq!(source.info().metadata["mdoc"]["Voltage"], 200);
+    assert_eq!(
+        source.info().metadata["mdoc"]["titles"],
+        serde_json::json!([])
+    );
+    let frames = drain(source.as_mut()).unwrap();
+    assert!(frames[0].metadata.get("mdoc").is_none());
+    assert!(frames[1].metadata.get("mdoc").is_none());
+    assert_eq!(frames[2].metadata.pointer("/mdoc/TiltAngle").unwrap(), 60);
+}
+
+#[test]
+fn mrc_mdoc_with_a_section_past_the_stack_is_inconsistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("TS_03.mrc");
+    write_tilt_series(&path);
+    let lying = format!("{TILT_MDOC}\r\n[ZValue = 7]\r\nTiltAngle = 21.00\r\n");
+    std::fs::write(dir.path().join("TS_03.mrc.mdoc"), lying).unwrap();
+    let err = open(&path, FramesFormat::Auto).err().unwrap();
+    assert!(
+        matches!(&err, FrameError::Inconsistent { path, expected, found }
+            if path.ends_with("TS_03.mrc.mdoc") && expected.contains("ZValue = 7") && found.contains("3 sections")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn mrc_mdoc_with_a_malformed_line_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("TS_04.mrc");
+    write_tilt_series(&path);
+    std::fs::write(
+        dir.path().join("TS_04.mdoc"),
+        "Voltage = 300\n\n[ZValue = 0]\nTiltAngle -3.00\n",
+    )
+    .unwrap();
+    let err = open(&path, FramesFormat::Auto).err().unwrap();
+    assert!(
+        matches!(&err, FrameError::Malformed { path, reason, .. }
+            if path.ends_with("TS_04.mdoc") && reason.contains("line 4")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("TS_04.mdoc"), "{err}");
+}
+
+#[test]
+fn mrc_without_mdoc_has_no_mdoc_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("TS_05.mrc");
+    write_tilt_series(&path);
+    // An autodoc of another stack in the same folder is not this one's.
+    std::fs::write(dir.path().join("TS_06.mrc.mdoc"), TILT_MDOC).unwrap();
+    let mut source = open(&path, FramesFormat::Auto).unwrap();
+    let meta = source.info().metadata.as_object().unwrap();
+    assert_eq!(meta.keys().collect::<Vec<_>>(), ["mrc"]);
+    for f in drain(source.as_mut()).unwrap() {
+        assert_eq!(f.metadata, serde_json::json!({ "section": f.z }));
     }
 }

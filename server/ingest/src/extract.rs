@@ -18,6 +18,18 @@ const RULES: &str = include_str!("../../../schema/extraction.json");
 struct Rules {
     dataset: Vec<Rule>,
     frame: Vec<Rule>,
+    aggregates: Vec<Aggregate>,
+}
+
+/// A dataset parameter derived from every frame's value of another.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Aggregate {
+    parameter: String,
+    min_of: Option<String>,
+    max_of: Option<String>,
+    sum_of: Option<String>,
+    count_of: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +113,49 @@ pub(crate) fn frame_parameters(
     collect(&rules().frame, format, technique, metadata)
 }
 
+/// What the aggregates derive from the frames' own values. A frame parameter
+/// given in several units is left alone rather than mixed.
+pub(crate) fn aggregate_parameters<'a>(
+    frames: impl Iterator<Item = &'a NewParameter> + Clone,
+) -> Vec<NewParameter> {
+    let mut found = Vec::new();
+    for a in &rules().aggregates {
+        let (of, fold): (&str, fn(&[f64]) -> f64) = match (&a.min_of, &a.max_of, &a.sum_of, &a.count_of) {
+            (Some(of), None, None, None) => (of, |v| v.iter().copied().fold(f64::INFINITY, f64::min)),
+            (None, Some(of), None, None) => (of, |v| v.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+            (None, None, Some(of), None) => (of, |v| v.iter().sum()),
+            (None, None, None, Some(of)) => (of, |v| v.len() as f64),
+            _ => panic!("schema/extraction.json: aggregate {} needs exactly one of min_of, max_of, sum_of, count_of", a.parameter),
+        };
+        let values: Vec<&NewParameter> = frames.clone().filter(|p| p.name == of).collect();
+        let Some(unit) = values.first().map(|p| p.unit.clone()) else {
+            continue;
+        };
+        if values.iter().any(|p| p.unit != unit) {
+            continue;
+        }
+        let numbers: Vec<f64> = values
+            .iter()
+            .filter_map(|p| match p.value {
+                ParameterValue::Integer(i) => Some(i as f64),
+                ParameterValue::Number(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        let value = fold(&numbers);
+        found.push(NewParameter {
+            name: a.parameter.clone(),
+            value: if a.count_of.is_some() {
+                ParameterValue::Integer(numbers.len() as i64)
+            } else {
+                ParameterValue::Number(value)
+            },
+            unit: if a.count_of.is_some() { None } else { unit },
+        });
+    }
+    found
+}
+
 fn collect(
     rules: &[Rule],
     format: &str,
@@ -130,6 +185,16 @@ mod tests {
             assert!(defined.contains(&rule.parameter), "{}", rule.parameter);
             assert!(rule.from.starts_with('/'), "{}", rule.from);
         }
+        for a in &rules().aggregates {
+            assert!(defined.contains(&a.parameter), "{}", a.parameter);
+        }
+        // Every aggregate names exactly one source (it panics otherwise).
+        let probe = NewParameter {
+            name: "EMTS_tilt_angle".into(),
+            value: ParameterValue::Number(-3.0),
+            unit: Some("deg".into()),
+        };
+        aggregate_parameters([probe].iter());
     }
 
     #[test]
@@ -143,6 +208,28 @@ mod tests {
         assert_eq!(found.len(), 3);
         // The same keys mean nothing for another technique.
         assert!(frame_parameters("micromanager", Technique::CryoEm, &metadata).is_empty());
+    }
+
+    #[test]
+    fn a_tilt_series_range_count_and_dose_come_from_its_tilts() {
+        let tilts: Vec<NewParameter> = [(-3.0, 2.0), (0.0, 2.5), (3.0, 2.0)]
+            .iter()
+            .flat_map(|(angle, dose)| {
+                frame_parameters(
+                    "mrc",
+                    Technique::CryoEt,
+                    &json!({ "mdoc": { "TiltAngle": angle, "ExposureDose": dose } }),
+                )
+            })
+            .collect();
+        let derived = aggregate_parameters(tilts.iter());
+        let of = |n: &str| derived.iter().find(|p| p.name == n).unwrap().value.clone();
+        assert_eq!(of("EMTS_tilt_min"), ParameterValue::Number(-3.0));
+        assert_eq!(of("EMTS_tilt_max"), ParameterValue::Number(3.0));
+        assert_eq!(of("EMTS_tilt_count"), ParameterValue::Integer(3));
+        assert_eq!(of("EMTS_total_dose"), ParameterValue::Number(6.5));
+        // Nothing to aggregate, nothing derived.
+        assert!(aggregate_parameters([].iter()).is_empty());
     }
 
     #[test]

@@ -135,6 +135,13 @@ impl Ingestor {
                 .push(frame_set(&info, technique, &staged, array_path));
         }
         written.extracted = extract::dataset_parameters(&info, technique);
+        written.extracted.extend(extract::aggregate_parameters(
+            written
+                .frame_sets
+                .iter()
+                .flat_map(|s| &s.frames)
+                .flat_map(|f| &f.parameters),
+        ));
         Ok(())
     }
 }

@@ -133,3 +133,87 @@ async fn metadata_that_breaks_a_definition_stops_the_ingest_and_leaves_nothing()
     assert_eq!(w.rows("parameter").await, 0);
     assert!(w.objects().await.is_empty(), "{:?}", w.objects().await);
 }
+
+/// A SerialEM tilt series: an MRC stack (uint16) and its `.mdoc`.
+fn tilt_series(path: &Path, angles: &[f64]) {
+    let (nx, ny, nz) = (8i32, 6i32, angles.len() as i32);
+    let mut h = vec![0u8; 1024];
+    let mut put = |at: usize, b: [u8; 4]| h[at..at + 4].copy_from_slice(&b);
+    for (at, v) in [(0, nx), (4, ny), (8, nz), (12, 6), (28, nx), (32, ny), (36, nz)] {
+        put(at, v.to_le_bytes());
+    }
+    for (i, v) in [nx as f32 * 10.0, ny as f32 * 10.0, nz as f32 * 10.0].iter().enumerate() {
+        put(40 + 4 * i, v.to_le_bytes());
+    }
+    for (i, v) in [1i32, 2, 3].iter().enumerate() {
+        put(64 + 4 * i, v.to_le_bytes());
+    }
+    put(108, 20140i32.to_le_bytes());
+    put(208, *b"MAP ");
+    put(212, [0x44, 0x44, 0, 0]);
+    let mut bytes = h;
+    for i in 0..nx * ny * nz {
+        bytes.extend_from_slice(&((i * 7) as u16).to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+    let mut mdoc = String::from("PixelSpacing = 1.35\nVoltage = 300\nImageFile = ts.mrc\n\n[T = SerialEM: Digitized on Krios]\n\n");
+    for (z, angle) in angles.iter().enumerate() {
+        mdoc.push_str(&format!(
+            "[ZValue = {z}]\nTiltAngle = {angle:.2}\nExposureDose = 2\nDefocus = -3.1\nMagnification = 64000\n\n"
+        ));
+    }
+    std::fs::write(path.with_extension("mrc.mdoc"), mdoc).unwrap();
+}
+
+#[tokio::test]
+async fn a_tilt_series_mdoc_gives_each_tilt_its_angle_and_the_series_its_range() {
+    let w = world().await;
+    tilt_series(&w.sources.join("ts.mrc"), &[-6.0, -3.0, 0.0, 3.0, 6.0]);
+    let manifest = w.manifest(&[(ID, "ts.mrc")]);
+    let config = UploadConfig {
+        upload_type: UploadType::Frames,
+        technique: Technique::CryoEt,
+        ..UploadConfig::default()
+    };
+    w.ingest(&manifest, &config).await.remove(0).unwrap();
+
+    let dataset = w.catalog.dataset(&Scope::system(), ID).await.unwrap();
+    let parameters = w.catalog.parameters_of(&[dataset.id]).await.unwrap()[&dataset.id].clone();
+    let of = |name: &str| {
+        let p = parameters
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name} in {parameters:?}"));
+        (p.value.clone(), p.canonical_number)
+    };
+    assert_eq!(of("EM_voltage"), (ParameterValue::Integer(300), Some(300_000.0)));
+    // The mdoc's pixel spacing wins over the header's (10 Å per pixel here).
+    assert_eq!(of("EM_sampling_rate").1, Some(1.35));
+    assert_eq!(of("EMTS_tilt_min").1, Some(-6.0));
+    assert_eq!(of("EMTS_tilt_max").1, Some(6.0));
+    assert_eq!(of("EMTS_tilt_count").0, ParameterValue::Integer(5));
+    assert_eq!(of("EMTS_total_dose").1, Some(10.0));
+
+    let near_zero = w
+        .catalog
+        .frames(
+            &Scope::system(),
+            ID,
+            0,
+            &[ParameterCondition {
+                name: "EMTS_tilt_angle".into(),
+                op: ParameterOp::Between(-3.5, 3.5),
+            }],
+            100,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(near_zero.iter().map(|f| f.z).collect::<Vec<_>>(), [1, 2, 3]);
+    let defocus = near_zero[0]
+        .parameters
+        .iter()
+        .find(|(n, _)| n == "EMTS_defocus")
+        .map(|(_, v)| v.clone());
+    assert_eq!(defocus, Some(ParameterValue::Number(-3.1)));
+}

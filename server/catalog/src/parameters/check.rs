@@ -38,6 +38,16 @@ pub(crate) struct CheckedParameter {
 /// `frames[3].parameters`): errors name `at[i].name`, `.unit` or `.value`,
 /// what was expected and what was received.
 pub(crate) fn check_all(at: &str, parameters: Vec<NewParameter>) -> Result<Vec<CheckedParameter>> {
+    check(at, parameters, true)
+}
+
+/// `group_requirements`: whether a group's `required` applies (to a
+/// dataset's values, not to a single frame's).
+fn check(
+    at: &str,
+    parameters: Vec<NewParameter>,
+    group_requirements: bool,
+) -> Result<Vec<CheckedParameter>> {
     let mut seen = HashSet::new();
     let mut canonical = Vec::with_capacity(parameters.len());
     for (i, p) in parameters.iter().enumerate() {
@@ -66,6 +76,9 @@ pub(crate) fn check_all(at: &str, parameters: Vec<NewParameter>) -> Result<Vec<C
         let group = &all().groups[group];
         let document = Value::Object(document);
         for error in group.validator.iter_errors(&document) {
+            if !group_requirements && matches!(error.kind(), ValidationErrorKind::Required { .. }) {
+                continue;
+            }
             let name = error
                 .instance_path()
                 .as_str()
@@ -265,7 +278,7 @@ pub(crate) fn check_frame_parameters(
     at: &str,
     parameters: Vec<NewParameter>,
 ) -> Result<Vec<CheckedParameter>> {
-    let checked = check_all(at, parameters)?;
+    let checked = check(at, parameters, false)?;
     if let Some((i, p)) = checked
         .iter()
         .enumerate()
