@@ -3,11 +3,14 @@
 //! fastest, then z, then t), written as OME-Zarr; then a partial read (one
 //! channel × 10 z at t=0, level 0). Prints wall time, MiB/s, peak RSS,
 //! bytes and objects on disk, stored/raw; then the same stack with other
-//! codecs for comparison.
+//! codecs, preview factors and tile sizes for comparison (with the CPU time
+//! each took, which a busy machine distorts less than wall time).
 //!
 //! `cargo bench -p strata-zarr --bench ingest`
 //! Env: `STRATA_BENCH_T` (default 2) scales the stack along t, to show peak
-//! memory does not grow with it; `STRATA_BENCH_CODECS=0` skips the comparison.
+//! memory does not grow with it; `STRATA_BENCH_CODECS=0` skips the comparison;
+//! `STRATA_BENCH_ONLY=TEXT` keeps the comparison rows whose label
+//! (`Pcodec { level: 4 } /4 t256`) contains TEXT.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -132,6 +135,21 @@ fn peak_rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// CPU time (user + system) of this process so far: a codec's cost that a
+/// busy machine does not distort as much as wall time.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
+}
+
 struct Run {
     image: WrittenImage,
     wall: Duration,
@@ -140,13 +158,9 @@ struct Run {
     finish: Duration,
 }
 
-fn ingest(dir: &Path, info: &StackInfo, compression: Compression) -> Run {
+fn ingest(dir: &Path, info: &StackInfo, options: WriterOptions) -> Run {
     let scene = Scene::new(&info.dims);
     let mut rng = Rng(0xC0FF_EE00_D15E_A5E5);
-    let options = WriterOptions {
-        compression,
-        ..WriterOptions::default()
-    };
     let start = Instant::now();
     let mut writer = ImageWriter::create(dir, info, 0, options).expect("create");
     let (mut generate, mut write) = (Duration::ZERO, Duration::ZERO);
@@ -237,7 +251,7 @@ fn main() {
     std::fs::create_dir_all(base).unwrap();
     let tmp = tempfile::tempdir_in(base).unwrap();
     let dir = tmp.path().join("bench.ome.zarr");
-    let run = ingest(&dir, &info, Compression::default());
+    let run = ingest(&dir, &info, WriterOptions::default());
     let rss = peak_rss_mib();
     let image = &run.image;
     let ingest_time = run.write + run.finish;
@@ -248,7 +262,11 @@ fn main() {
         .filter(|o| o.path.starts_with("0/"))
         .map(|o| o.size)
         .sum();
-    println!("\n== ingest ({:?}) ==", Compression::default());
+    println!(
+        "\n== ingest ({:?}, preview factor {}) ==",
+        Compression::default(),
+        WriterOptions::default().preview_factor
+    );
     println!(
         "levels: {:?}",
         image
@@ -332,26 +350,55 @@ fn main() {
     if std::env::var("STRATA_BENCH_CODECS").as_deref() == Ok("0") {
         return;
     }
-    println!("\n== codec comparison (same stack; writer time excludes frame generation) ==");
-    println!("{:<44} {:>9} {:>9}", "compression", "MiB/s", "stored%");
-    for compression in [
-        Compression::BloscZstdBitshuffle { level: 1 },
-        Compression::BloscZstdBitshuffle { level: 3 },
-        Compression::BloscZstdBitshuffle { level: 5 },
-        Compression::BloscZstdShuffle { level: 1 },
-        Compression::BloscZstdShuffle { level: 3 },
-        Compression::BloscLz4Bitshuffle { level: 5 },
-        Compression::Zstd { level: 1 },
-        Compression::Zstd { level: 3 },
-    ] {
+    println!("\n== codec comparison (same stack; writer time and CPU exclude frame generation) ==");
+    println!(
+        "{:<36} {:>9} {:>7} {:>8} {:>8} {:>7}",
+        "compression", "preview", "MiB/s", "stored%", "level0%", "CPU s"
+    );
+    // (compression, preview factor, tile side)
+    let mut runs = vec![
+        (Compression::BloscZstdBitshuffle { level: 1 }, 2, 256),
+        (Compression::BloscZstdBitshuffle { level: 1 }, 4, 256),
+        (Compression::BloscZstdBitshuffle { level: 3 }, 4, 256),
+        (Compression::BloscZstdShuffle { level: 1 }, 4, 256),
+        (Compression::BloscLz4Bitshuffle { level: 5 }, 4, 256),
+        (Compression::Zstd { level: 1 }, 4, 256),
+        (Compression::Pcodec { level: 4 }, 2, 256),
+        (Compression::PcodecAutoDelta { level: 4 }, 4, 256),
+        (Compression::Pcodec { level: 4 }, 4, 512),
+    ];
+    for level in [0, 2, 3, 4, 5, 6, 8] {
+        runs.push((Compression::Pcodec { level }, 4, 256));
+    }
+    if let Ok(only) = std::env::var("STRATA_BENCH_ONLY") {
+        runs.retain(|(c, f, t)| format!("{c:?} /{f} t{t}").contains(&only));
+    }
+    for (compression, preview_factor, tile) in runs {
         let tmp = tempfile::tempdir_in(base).unwrap();
-        let run = ingest(&tmp.path().join("x"), &info, compression);
+        let options = WriterOptions {
+            compression,
+            preview_factor,
+            tile,
+            ..WriterOptions::default()
+        };
+        let cpu = cpu_seconds();
+        let run = ingest(&tmp.path().join("x"), &info, options);
+        let cpu = cpu_seconds() - cpu - run.generate.as_secs_f64();
         let time = (run.write + run.finish).as_secs_f64();
+        let level0: u64 = run
+            .image
+            .pixel_objects()
+            .filter(|o| o.path.starts_with("0/"))
+            .map(|o| o.size)
+            .sum();
         println!(
-            "{:<44} {:>9.0} {:>8.1}%",
+            "{:<36} {:>9} {:>7.0} {:>7.1}% {:>7.1}% {:>7.2}",
             format!("{compression:?}"),
+            format!("/{preview_factor} t{tile}"),
             raw / MIB / time,
-            100.0 * run.image.stored_bytes() as f64 / raw
+            100.0 * run.image.stored_bytes() as f64 / raw,
+            100.0 * level0 as f64 / raw,
+            cpu
         );
     }
 }

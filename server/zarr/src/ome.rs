@@ -118,14 +118,20 @@ impl GroupDoc<'_> {
                 })
             })
             .collect();
+        // Each level's factor over the one above it (one for all levels:
+        // `WriterOptions::preview_factor`).
+        let step = self
+            .levels
+            .get(1)
+            .map_or(2, |l| l.factor / self.levels[0].factor);
         let multiscale = json!({
             "name": format!("position {}", self.position),
             "axes": axes(info),
             "datasets": datasets,
             "type": "mean",
             "metadata": {
-                "description": "2×2 mean in y and x per level (integers rounded to nearest); t, c and z are not downsampled",
-                "method": "strata_zarr::pyramid::downsample_2x2"
+                "description": format!("{step}×{step} mean in y and x per level (integers rounded to nearest); t, c and z are not downsampled"),
+                "method": "strata_zarr::pyramid::downsample_mean"
             }
         });
         let mut consolidated = Map::new();

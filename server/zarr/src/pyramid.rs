@@ -1,10 +1,10 @@
-//! Preview levels: 2×2 mean downsampling of one plane, and per-plane min/max
-//! for the OMERO display window.
+//! Preview levels: block-mean downsampling of one plane (f×f pixels to one),
+//! and per-plane min/max for the OMERO display window.
 //!
-//! The mean (not pick-every-other) is used for every type: it costs little,
-//! and a preview of noisy data looks far better averaged than decimated.
-//! Integers are rounded to nearest (halves away from zero); an odd edge row or
-//! column is averaged over the pixels that exist.
+//! The mean (not pick-one-of-f) is used for every type: it costs little, and
+//! a preview of noisy data looks far better averaged than decimated.
+//! Integers are rounded to nearest (halves away from zero); a partial block
+//! at the bottom or right edge is averaged over the pixels that exist.
 
 use strata_frames::Dtype;
 
@@ -85,67 +85,112 @@ impl FloatPx for f64 {
 }
 
 /// Halves a `height`×`width` plane (little-endian bytes of `dtype`) in y and x,
-/// rounding the output size up.
+/// rounding the output size up: [`downsample_mean`] with a factor of 2.
 pub fn downsample_2x2(plane: &[u8], height: usize, width: usize, dtype: Dtype) -> Vec<u8> {
-    debug_assert_eq!(plane.len(), height * width * dtype.size());
-    match dtype {
-        Dtype::U8 => downsample::<u8>(plane, height, width, int_mean),
-        Dtype::U16 => downsample::<u16>(plane, height, width, int_mean),
-        Dtype::U32 => downsample::<u32>(plane, height, width, int_mean),
-        Dtype::I8 => downsample::<i8>(plane, height, width, int_mean),
-        Dtype::I16 => downsample::<i16>(plane, height, width, int_mean),
-        Dtype::I32 => downsample::<i32>(plane, height, width, int_mean),
-        Dtype::F32 => downsample::<f32>(plane, height, width, float_mean),
-        Dtype::F64 => downsample::<f64>(plane, height, width, float_mean),
-    }
+    downsample_mean(plane, height, width, 2, dtype)
 }
 
-/// Mean of 1, 2 or 4 integers, rounded to nearest with halves away from zero.
-#[inline(always)]
-fn int_mean<T: IntPx>(values: [T; 4], n: usize) -> T {
-    let sum: i64 = values[..n].iter().map(|v| v.to_i64()).sum();
-    let n = n as i64;
-    let q = (2 * sum.abs() + n) / (2 * n);
-    T::from_i64(if sum < 0 { -q } else { q })
-}
-
-#[inline(always)]
-fn float_mean<T: FloatPx>(values: [T; 4], n: usize) -> T {
-    let sum: f64 = values[..n].iter().map(|v| v.to_f64()).sum();
-    T::from_f64(sum / n as f64)
-}
-
-fn downsample<T: Px>(
+/// Divides a `height`×`width` plane (little-endian bytes of `dtype`) by
+/// `factor` in y and x, rounding the output size up: each output pixel is the
+/// mean of a `factor`×`factor` block (of what exists of it at the edges).
+pub fn downsample_mean(
     plane: &[u8],
     height: usize,
     width: usize,
-    mean: impl Fn([T; 4], usize) -> T,
+    factor: usize,
+    dtype: Dtype,
 ) -> Vec<u8> {
-    let (h2, w2) = (height.div_ceil(2), width.div_ceil(2));
-    let mut out = vec![0u8; h2 * w2 * T::SIZE];
-    let row_bytes = width * T::SIZE;
-    let px = |row: &[u8], x: usize| T::read(&row[x * T::SIZE..(x + 1) * T::SIZE]);
-    for (oy, out_row) in out.chunks_exact_mut(w2 * T::SIZE).enumerate() {
-        let r0 = &plane[2 * oy * row_bytes..][..row_bytes];
-        // An odd last row is averaged with itself only.
-        let r1 = if 2 * oy + 1 < height {
-            &plane[(2 * oy + 1) * row_bytes..][..row_bytes]
-        } else {
-            r0
-        };
-        let rows = if 2 * oy + 1 < height { 2 } else { 1 };
-        let full = width / 2;
-        for (ox, out_px) in out_row.chunks_exact_mut(T::SIZE).enumerate() {
-            let (x0, x1) = (2 * ox, 2 * ox + 1);
-            let value = if ox < full {
-                mean([px(r0, x0), px(r0, x1), px(r1, x0), px(r1, x1)], 2 * rows)
-            } else {
-                // An odd last column.
-                mean([px(r0, x0), px(r1, x0), px(r0, x0), px(r0, x0)], rows)
-            };
-            value.write(out_px);
-        }
+    debug_assert_eq!(plane.len(), height * width * dtype.size());
+    let f = factor.max(1);
+    match dtype {
+        Dtype::U8 => downsample_int::<u8>(plane, height, width, f),
+        Dtype::U16 => downsample_int::<u16>(plane, height, width, f),
+        Dtype::U32 => downsample_int::<u32>(plane, height, width, f),
+        Dtype::I8 => downsample_int::<i8>(plane, height, width, f),
+        Dtype::I16 => downsample_int::<i16>(plane, height, width, f),
+        Dtype::I32 => downsample_int::<i32>(plane, height, width, f),
+        Dtype::F32 => downsample_float::<f32>(plane, height, width, f),
+        Dtype::F64 => downsample_float::<f64>(plane, height, width, f),
     }
+}
+
+/// Sums each band of `f` rows into `sums` (one per output pixel, `f` columns
+/// each, fewer in the last), calling `emit` with the band's sums and its row
+/// count. Inlined, so a constant `f` gives loops the compiler unrolls.
+#[inline(always)]
+fn block_sums<T: Px, A: Copy + Default + std::ops::AddAssign>(
+    plane: &[u8],
+    width: usize,
+    f: usize,
+    value: impl Fn(T) -> A,
+    mut emit: impl FnMut(usize, &[A], usize),
+) {
+    let row_bytes = width * T::SIZE;
+    let mut sums = vec![A::default(); width.div_ceil(f)];
+    for (oy, band) in plane.chunks(f * row_bytes).enumerate() {
+        sums.fill(A::default());
+        let rows = band.len() / row_bytes;
+        for row in band.chunks_exact(row_bytes) {
+            let blocks = row.chunks_exact(f * T::SIZE);
+            let rest = blocks.remainder();
+            for (sum, block) in sums.iter_mut().zip(blocks) {
+                let mut s = A::default();
+                for px in block.chunks_exact(T::SIZE) {
+                    s += value(T::read(px));
+                }
+                *sum += s;
+            }
+            if !rest.is_empty() {
+                let sum = sums.last_mut().expect("a partial block");
+                for px in rest.chunks_exact(T::SIZE) {
+                    *sum += value(T::read(px));
+                }
+            }
+        }
+        emit(oy, &sums, rows);
+    }
+}
+
+/// Integer means, exact in `i64`, rounded to nearest with halves away from
+/// zero; the usual factors as constants (unrolled loops).
+fn downsample_int<T: IntPx>(plane: &[u8], height: usize, width: usize, f: usize) -> Vec<u8> {
+    match f {
+        2 => int_means::<T>(plane, height, width, 2),
+        4 => int_means::<T>(plane, height, width, 4),
+        _ => int_means::<T>(plane, height, width, f),
+    }
+}
+
+#[inline(always)]
+fn int_means<T: IntPx>(plane: &[u8], height: usize, width: usize, f: usize) -> Vec<u8> {
+    let (h2, w2) = (height.div_ceil(f), width.div_ceil(f));
+    let mut out = vec![0u8; h2 * w2 * T::SIZE];
+    // Columns in the last block of a row (the others have `f`).
+    let last_cols = width - (w2 - 1) * f;
+    block_sums::<T, i64>(plane, width, f, T::to_i64, |oy, sums, rows| {
+        let out_row = &mut out[oy * w2 * T::SIZE..][..w2 * T::SIZE];
+        for (ox, (out_px, &sum)) in out_row.chunks_exact_mut(T::SIZE).zip(sums).enumerate() {
+            let cols = if ox + 1 == w2 { last_cols } else { f };
+            let n = (rows * cols) as i64;
+            let q = (2 * sum.abs() + n) / (2 * n);
+            T::from_i64(if sum < 0 { -q } else { q }).write(out_px);
+        }
+    });
+    out
+}
+
+/// Float means, summed in `f64`.
+fn downsample_float<T: FloatPx>(plane: &[u8], height: usize, width: usize, f: usize) -> Vec<u8> {
+    let (h2, w2) = (height.div_ceil(f), width.div_ceil(f));
+    let mut out = vec![0u8; h2 * w2 * T::SIZE];
+    let last_cols = width - (w2 - 1) * f;
+    block_sums::<T, f64>(plane, width, f, T::to_f64, |oy, sums, rows| {
+        let out_row = &mut out[oy * w2 * T::SIZE..][..w2 * T::SIZE];
+        for (ox, (out_px, &sum)) in out_row.chunks_exact_mut(T::SIZE).zip(sums).enumerate() {
+            let cols = if ox + 1 == w2 { last_cols } else { f };
+            T::from_f64(sum / (rows * cols) as f64).write(out_px);
+        }
+    });
     out
 }
 
@@ -192,6 +237,28 @@ mod tests {
         let out = downsample_2x2(&plane, 3, 3, Dtype::U16);
         // (1+2+3+5)/4 = 2.75 → 3; (10+20)/2 = 15; (7+8)/2 = 7.5 → 8; 9.
         assert_eq!(out, u16s(&[3, 15, 8, 9]));
+    }
+
+    #[test]
+    fn mean_of_4x4_with_partial_edges() {
+        // 5×6, value = 6y + x: blocks of 4×4, 4×2, 1×4 and 1×2 pixels.
+        let plane = u16s(&(0..30).collect::<Vec<_>>());
+        let out = downsample_mean(&plane, 5, 6, 4, Dtype::U16);
+        // 10.5 → 11, 13.5 → 14, 25.5 → 26, 28.5 → 29.
+        assert_eq!(out, u16s(&[11, 14, 26, 29]));
+        // Any factor: one 3×3 block of floats.
+        let plane: Vec<u8> = (1..=9).flat_map(|v| (v as f32).to_le_bytes()).collect();
+        let out = downsample_mean(&plane, 3, 3, 3, Dtype::F32);
+        assert_eq!(out, 5.0f32.to_le_bytes());
+        // Rounding of negative means, halves away from zero.
+        let plane: Vec<u8> = [-1i16, -2, 0, 0]
+            .iter()
+            .flat_map(|p| p.to_le_bytes())
+            .collect();
+        assert_eq!(
+            downsample_mean(&plane, 1, 4, 4, Dtype::I16),
+            (-1i16).to_le_bytes()
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::digest::file_sha256;
 use crate::error::{Result, ZarrError};
 use crate::layout::{LevelLayout, WriterOptions, array_metadata, plan_levels};
 use crate::ome::{GroupDoc, scale};
-use crate::pyramid::{downsample_2x2, min_max};
+use crate::pyramid::{downsample_mean, min_max};
 use crate::store::AppendStore;
 
 /// The digest of one written frame, over its pixel bytes exactly as given.
@@ -192,10 +192,11 @@ impl ImageWriter {
                 let mut plane = Cow::Borrowed(pixels);
                 for level in 1..self.levels.len() {
                     let prev = &self.levels[level - 1];
-                    let down = downsample_2x2(
+                    let down = downsample_mean(
                         &plane,
                         prev.shape[3] as usize,
                         prev.shape[4] as usize,
+                        (self.levels[level].factor / prev.factor) as usize,
                         dtype,
                     );
                     self.store_plane(level, t, c, z, &down)?;

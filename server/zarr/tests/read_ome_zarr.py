@@ -1,9 +1,10 @@
 """Opens a strata OME-Zarr image with zarr-python 3 and reports what it sees as JSON.
 
 Usage: python read_ome_zarr.py IMAGE_DIR
-Prints: zarr version, OME version, axes, dataset paths, consolidated keys,
-per-level shape/shards/chunks/dimension names, channel labels, and the
-SHA-256 of every plane of every level (as little-endian bytes).
+Prints: zarr version, OME version, axes, dataset paths and their scales,
+consolidated keys, per-level shape/shards/chunks/dimension names/inner codec
+names, channel labels, and the SHA-256 of every plane of every level (as
+little-endian bytes).
 """
 
 import hashlib
@@ -27,6 +28,10 @@ def main(path: str) -> None:
         "ome_version": ome["version"],
         "axes": [axis["name"] for axis in multiscale["axes"]],
         "datasets": [d["path"] for d in multiscale["datasets"]],
+        "scales": [
+            [t["scale"] for t in d["coordinateTransformations"] if t["type"] == "scale"][0]
+            for d in multiscale["datasets"]
+        ],
         "consolidated": sorted(consolidated.metadata.keys()),
         "labels": [ch["label"] for ch in ome["omero"]["channels"]],
         "levels": {},
@@ -47,6 +52,10 @@ def main(path: str) -> None:
             "chunks": list(array.chunks),
             "dtype": str(array.dtype),
             "dimension_names": list(array.metadata.dimension_names or []),
+            # The codecs inside sharding_indexed, as zarr-python understood them.
+            "inner_codecs": [
+                c["name"] for c in array.metadata.to_dict()["codecs"][0]["configuration"]["codecs"]
+            ],
             "planes": planes,
         }
     print(json.dumps(out))

@@ -8,8 +8,8 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use strata_frames::{Dims, Dtype, StackInfo};
 use strata_zarr::{
-    ImageReader, ImageWriter, Selection, WriterOptions, WrittenImage, downsample_2x2, frame_sha256,
-    read_frames,
+    ImageReader, ImageWriter, Selection, WriterOptions, WrittenImage, downsample_mean,
+    frame_sha256, read_frames,
 };
 
 fn sha(bytes: &[u8]) -> String {
@@ -30,7 +30,8 @@ fn write_shuffled(dir: &Path, info: &StackInfo, options: WriterOptions) -> Writt
 }
 
 /// Reads every frame of every level and compares with the originals
-/// (downsampled for levels ≥ 1), and checks the digests survive a read-back.
+/// (downsampled level by level for levels ≥ 1, by each level's factor over
+/// the one above), and checks the digests survive a read-back.
 fn check_read_back(dir: &Path, info: &StackInfo, image: &WrittenImage) {
     let reader = ImageReader::open(dir).unwrap();
     assert_eq!(reader.position(), 1);
@@ -48,9 +49,11 @@ fn check_read_back(dir: &Path, info: &StackInfo, image: &WrittenImage) {
             let original = common::frame(info, 1, frame.t, frame.c, frame.z);
             let mut expected = original.pixels.clone();
             let (mut h, mut w) = (info.dims.y, info.dims.x);
-            for _ in 0..level {
-                expected = downsample_2x2(&expected, h, w, info.dtype);
-                (h, w) = (h.div_ceil(2), w.div_ceil(2));
+            for l in 1..=level {
+                let levels = reader.levels();
+                let step = (levels[l].factor / levels[l - 1].factor) as usize;
+                expected = downsample_mean(&expected, h, w, step, info.dtype);
+                (h, w) = (h.div_ceil(step), w.div_ceil(step));
             }
             assert_eq!((h as u64, w as u64), (layout.shape[3], layout.shape[4]));
             assert!(
@@ -99,7 +102,8 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
 }
 
 #[test]
-fn shuffled_u16_round_trip_with_three_levels() {
+fn shuffled_u16_round_trip_with_a_quarter_preview() {
+    // The default: one preview level, a quarter of level 0 in y and x.
     let dims = Dims {
         t: 2,
         c: 3,
@@ -111,6 +115,49 @@ fn shuffled_u16_round_trip_with_three_levels() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("img.ome.zarr");
     let image = write_shuffled(&dir, &info, WriterOptions::default());
+
+    let shapes: Vec<_> = image.levels.iter().map(|l| l.layout.shape).collect();
+    assert_eq!(shapes, vec![[2, 3, 4, 300, 520], [2, 3, 4, 75, 130]]);
+    assert_eq!(
+        image
+            .levels
+            .iter()
+            .map(|l| l.layout.factor)
+            .collect::<Vec<_>>(),
+        vec![1, 4]
+    );
+    assert_eq!(image.levels[1].scale, [1.0, 1.0, 0.5, 0.65, 0.65]);
+    assert_eq!(image.shape, [2, 3, 4, 300, 520]);
+    assert_eq!(image.chunk_shape, [1, 1, 1, 256, 256]);
+    assert_eq!(image.shard_shape, [2, 3, 4, 512, 768]); // whole tiles
+    assert_eq!(image.levels[1].layout.chunk_shape, [1, 1, 1, 75, 130]);
+    assert_eq!(image.raw_bytes, 2 * 3 * 4 * 300 * 520 * 2);
+    assert_eq!(image.channel_names, vec!["ch-0", "ch-1", "ch-2"]);
+    assert_eq!(image.frames.len(), 24);
+    // One shard per level, two array zarr.json and the group's.
+    assert_eq!(image.pixel_objects().count(), 2);
+    assert_eq!(image.objects.len(), 5);
+    check_objects(&dir, &image);
+    check_read_back(&dir, &info, &image);
+}
+
+#[test]
+fn shuffled_u16_round_trip_with_three_halving_levels() {
+    let dims = Dims {
+        t: 2,
+        c: 3,
+        z: 4,
+        y: 300,
+        x: 520,
+    };
+    let info = common::info(dims, Dtype::U16);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("img.ome.zarr");
+    let options = WriterOptions {
+        preview_factor: 2,
+        ..WriterOptions::default()
+    };
+    let image = write_shuffled(&dir, &info, options);
 
     let shapes: Vec<_> = image.levels.iter().map(|l| l.layout.shape).collect();
     assert_eq!(
@@ -126,12 +173,7 @@ fn shuffled_u16_round_trip_with_three_levels() {
         vec![1, 2, 4]
     );
     assert_eq!(image.levels[2].scale, [1.0, 1.0, 0.5, 0.65, 0.65]);
-    assert_eq!(image.shape, [2, 3, 4, 300, 520]);
-    assert_eq!(image.chunk_shape, [1, 1, 1, 256, 256]);
     assert_eq!(image.shard_shape, [2, 3, 4, 512, 768]); // whole tiles
-    assert_eq!(image.raw_bytes, 2 * 3 * 4 * 300 * 520 * 2);
-    assert_eq!(image.channel_names, vec!["ch-0", "ch-1", "ch-2"]);
-    assert_eq!(image.frames.len(), 24);
     // One shard per level, three array zarr.json and the group's.
     assert_eq!(image.pixel_objects().count(), 3);
     assert_eq!(image.objects.len(), 7);
@@ -270,7 +312,15 @@ fn group_metadata_is_ome_0_5_with_consolidated_arrays() {
     assert_eq!(ms["datasets"].as_array().unwrap().len(), 2);
     assert_eq!(
         ms["datasets"][1]["coordinateTransformations"][0]["scale"],
-        serde_json::json!([1.0, 1.0, 0.5, 0.325, 0.325])
+        serde_json::json!([1.0, 1.0, 0.5, 0.65, 0.65])
+    );
+    assert!(
+        ms["metadata"]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("4×4 mean"),
+        "{}",
+        ms["metadata"]
     );
     assert_eq!(ome["omero"]["channels"][1]["label"], "ch-1");
     // The window is the data's own range, not the type's.

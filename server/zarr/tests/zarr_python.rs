@@ -1,5 +1,6 @@
 //! zarr-python 3 reads what strata writes: OME attributes, consolidated
-//! metadata, shapes, and every plane of every level bit for bit.
+//! metadata, shapes, codecs (pcodec through numcodecs, and blosc), and every
+//! plane of every level bit for bit.
 //!
 //! The Python environment is a venv built once from `tests/requirements.txt`
 //! (pinned) under `$STRATA_PY_CACHE` (default `/var/tmp/strata-py`), keyed on
@@ -13,7 +14,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 use strata_frames::{Dims, Dtype};
-use strata_zarr::{ImageWriter, WriterOptions, downsample_2x2};
+use strata_zarr::{Compression, ImageWriter, WriterOptions, downsample_mean};
 
 const REQUIREMENTS: &str = include_str!("requirements.txt");
 const DEFAULT_PYTHON: &str = "/root/.pyenv/versions/3.12.1/bin/python3";
@@ -32,10 +33,16 @@ fn run(cmd: &mut Command, what: &str) -> std::process::Output {
     out
 }
 
-/// The venv's python, built if needed. Built under a temporary name and
-/// renamed into place, so a concurrent or interrupted build never leaves a
-/// half-made venv where a later run would reuse it.
+/// The venv's python, built if needed (once per test process).
 fn python() -> PathBuf {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(build_python).clone()
+}
+
+/// Built under a temporary name and renamed into place, so a concurrent or
+/// interrupted build never leaves a half-made venv where a later run would
+/// reuse it.
+fn build_python() -> PathBuf {
     let root = PathBuf::from(
         std::env::var("STRATA_PY_CACHE").unwrap_or_else(|_| "/var/tmp/strata-py".into()),
     );
@@ -44,7 +51,7 @@ fn python() -> PathBuf {
     let python = venv.join("bin/python");
     let works = |python: &Path| {
         Command::new(python)
-            .args(["-c", "import zarr, numpy"])
+            .args(["-c", "import zarr, numpy, pcodec, numcodecs.zarr3"])
             .output()
             .map(|o| o.status.success())
             .unwrap_or(false)
@@ -84,7 +91,7 @@ fn python() -> PathBuf {
     }
     assert!(
         works(&python),
-        "the venv at {} cannot import zarr and numpy",
+        "the venv at {} cannot import zarr, numpy and pcodec",
         venv.display()
     );
     python
@@ -92,7 +99,25 @@ fn python() -> PathBuf {
 
 #[test]
 fn zarr_python_reads_the_image_and_every_plane() {
-    // Odd sizes, three levels, several shards and tiles.
+    // The default layout: pcodec tiles and one preview level of a quarter.
+    read_with_zarr_python(WriterOptions::default(), &["numcodecs.pcodec"], &["0", "1"]);
+}
+
+#[test]
+fn zarr_python_reads_blosc_and_three_halving_levels() {
+    // The other codec family and a deeper pyramid.
+    let options = WriterOptions {
+        compression: Compression::BloscZstdBitshuffle { level: 1 },
+        preview_factor: 2,
+        ..WriterOptions::default()
+    };
+    read_with_zarr_python(options, &["bytes", "blosc"], &["0", "1", "2"]);
+}
+
+/// Writes a stack with `options` (and small shards), has zarr-python read
+/// it, and checks what it saw: metadata, codecs, and every plane of every level.
+fn read_with_zarr_python(options: WriterOptions, inner_codecs: &[&str], datasets: &[&str]) {
+    // Odd sizes, several shards and tiles.
     let dims = Dims {
         t: 2,
         c: 2,
@@ -105,7 +130,7 @@ fn zarr_python_reads_the_image_and_every_plane() {
     let dir = tmp.path().join("img.ome.zarr");
     let options = WriterOptions {
         shard_bytes: 1 << 20,
-        ..WriterOptions::default()
+        ..options
     };
     let mut writer = ImageWriter::create(&dir, &info, 0, options).unwrap();
     for (t, c, z) in common::shuffled(&dims, 9) {
@@ -114,7 +139,7 @@ fn zarr_python_reads_the_image_and_every_plane() {
             .unwrap();
     }
     let image = writer.finish().unwrap();
-    assert_eq!(image.levels.len(), 3);
+    assert_eq!(image.levels.len(), datasets.len());
 
     let python = python();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/read_ome_zarr.py");
@@ -132,9 +157,12 @@ fn zarr_python_reads_the_image_and_every_plane() {
     );
     assert_eq!(seen["ome_version"], "0.5");
     assert_eq!(seen["axes"], serde_json::json!(["t", "c", "z", "y", "x"]));
-    assert_eq!(seen["datasets"], serde_json::json!(["0", "1", "2"]));
-    assert_eq!(seen["consolidated"], serde_json::json!(["0", "1", "2"]));
+    assert_eq!(seen["datasets"], serde_json::json!(datasets));
+    assert_eq!(seen["consolidated"], serde_json::json!(datasets));
     assert_eq!(seen["labels"], serde_json::json!(["ch-0", "ch-1"]));
+    // Each level's OME scale is its downsampling factor times the pixel size.
+    let scales: Vec<_> = image.levels.iter().map(|l| l.scale).collect();
+    assert_eq!(seen["scales"], serde_json::json!(scales));
 
     for level in &image.levels {
         let layout = &level.layout;
@@ -162,6 +190,12 @@ fn zarr_python_reads_the_image_and_every_plane() {
             seen["dimension_names"],
             serde_json::json!(["t", "c", "z", "y", "x"])
         );
+        assert_eq!(
+            seen["inner_codecs"],
+            serde_json::json!(inner_codecs),
+            "level {}",
+            layout.path
+        );
     }
     // Level 0: Python's digests of the planes are the writer's frame digests.
     for digest in &image.frames {
@@ -175,9 +209,11 @@ fn zarr_python_reads_the_image_and_every_plane() {
     for (t, c, z) in common::shuffled(&dims, 1) {
         let mut plane = common::frame(&info, 0, t, c, z).pixels;
         let (mut h, mut w) = (dims.y, dims.x);
-        for level in 1..3 {
-            plane = downsample_2x2(&plane, h, w, Dtype::U16);
-            (h, w) = (h.div_ceil(2), w.div_ceil(2));
+        for level in 1..image.levels.len() {
+            let step = (image.levels[level].layout.factor / image.levels[level - 1].layout.factor)
+                as usize;
+            plane = downsample_mean(&plane, h, w, step, Dtype::U16);
+            (h, w) = (h.div_ceil(step), w.div_ceil(step));
             let key = format!("{t},{c},{z}");
             assert_eq!(
                 seen["levels"][level.to_string()]["planes"][&key],
