@@ -15,6 +15,7 @@ mod m20261121_000006_create_publications;
 mod m20261121_000007_create_events;
 mod m20261121_000008_denormalise_parameters;
 mod m20261121_000009_frame_parameters;
+mod m20261121_000010_instance_and_project_storage;
 mod util;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_create_events::Migration),
             Box::new(m20261121_000008_denormalise_parameters::Migration),
             Box::new(m20261121_000009_frame_parameters::Migration),
+            Box::new(m20261121_000010_instance_and_project_storage::Migration),
         ]
     }
 }

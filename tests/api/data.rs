@@ -170,7 +170,7 @@ async fn files_are_uploaded_streamed_and_served_with_ranges_and_digests() {
     let stored = app
         .data_dir
         .path()
-        .join(format!("store/projects/ST-membranes/{OTHER}/other.bin"));
+        .join(format!("projects/ST-membranes/{OTHER}/other.bin"));
     let mut corrupt = std::fs::read(&stored).unwrap();
     corrupt[12345] ^= 0x10;
     std::fs::write(&stored, corrupt).unwrap();
@@ -236,7 +236,7 @@ async fn zarr_python_reads_the_frames_over_http() {
     )
     .unwrap();
     let store = Arc::new(
-        LocalStore::open(app.data_dir.path().join("store"))
+        LocalStore::open(app.data_dir.path())
             .await
             .unwrap(),
     );

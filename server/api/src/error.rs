@@ -48,7 +48,7 @@ pub fn code_of(err: &CatalogError) -> Code {
         CatalogError::Conflict { .. } => Code::Conflict,
         CatalogError::Forbidden(_) => Code::Forbidden,
         CatalogError::Unauthenticated(_) => Code::Unauthenticated,
-        CatalogError::Database(_) => Code::Internal,
+        CatalogError::Database(_) | CatalogError::Filesystem(_) => Code::Internal,
     }
 }
 

@@ -205,6 +205,9 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
+        if status != DatasetStatus::Ingesting {
+            self.dataset_changed(project.id, row.id).await;
+        }
         Ok((row, replaced))
     }
 
@@ -292,6 +295,7 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
+        self.export_after_change(project_id, Some(row.id)).await;
         convert::dataset(row)
     }
 
@@ -336,6 +340,7 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
+        self.export_after_change(row.project_id, Some(row.id)).await;
         Ok(records::DatasetLink {
             kind: link.kind,
             from: from.clone(),

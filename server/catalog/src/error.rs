@@ -25,6 +25,10 @@ pub enum CatalogError {
     Unauthenticated(String),
     #[error("database error: {0}")]
     Database(DbErr),
+    /// A project directory could not be read or written (a full disk, a
+    /// permission, a vanished mount).
+    #[error("{0}")]
+    Filesystem(String),
 }
 
 impl CatalogError {

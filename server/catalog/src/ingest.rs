@@ -252,6 +252,7 @@ impl Catalog {
         .record(&txn)
         .await?;
         txn.commit().await?;
+        self.dataset_changed(claim.project_uid, row.id).await;
         convert::dataset(row)
     }
 

@@ -16,8 +16,10 @@ mod events;
 mod facets;
 mod frames;
 mod ingest;
+mod instance;
 mod instruments;
 mod landings;
+pub mod project_dir;
 mod lineage;
 mod loaders;
 mod parameters;
@@ -46,7 +48,9 @@ pub use facets::{
 pub use ingest::{IngestClaim, NewFrame, NewFrameSet, StoredFile, StoredRecord};
 pub use lineage::{Lineage, LineageEdge};
 pub use frames::MAX_FRAMES;
+pub use instance::Instance;
 pub use landings::Landed;
+pub use project_dir::{Attached, DetachReport, ProjectStorage};
 pub use parameters::{NewParameter, ParameterDefinition};
 
 /// Every parameter definition, as embedded from `schema/parameters/`.
@@ -69,6 +73,7 @@ pub struct Catalog {
     projects_root: PathBuf,
     /// Parameter type ids by name, fixed once the definitions are synced at open.
     parameter_ids: Arc<BTreeMap<String, i32>>,
+    instance: Arc<Instance>,
 }
 
 impl Catalog {
@@ -99,11 +104,18 @@ impl Catalog {
         let db = Database::connect(options).await?;
         Migrator::up(&db, None).await?;
         let parameter_ids = Arc::new(parameters::sync_definitions(&db).await?);
+        let instance = Arc::new(instance::load_or_create(&db).await?);
         Ok(Self {
             db,
             projects_root,
             parameter_ids,
+            instance,
         })
+    }
+
+    /// This catalog's identity, as lock files name it.
+    pub fn instance(&self) -> &Instance {
+        &self.instance
     }
 
     pub fn connection(&self) -> &DatabaseConnection {

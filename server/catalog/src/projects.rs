@@ -70,11 +70,14 @@ impl Catalog {
         let base = self.projects_root.join(directory_name(title));
         let mut directory = base.clone();
         for n in 2.. {
-            let taken = project::Entity::find()
-                .filter(project::Column::Directory.eq(directory.to_string_lossy().as_ref()))
-                .one(&txn)
-                .await?
-                .is_some();
+            // Taken in the catalog, or on disk (another instance's project, a
+            // detached one): never an overwrite.
+            let taken = directory.exists()
+                || project::Entity::find()
+                    .filter(project::Column::Directory.eq(directory.to_string_lossy().as_ref()))
+                    .one(&txn)
+                    .await?
+                    .is_some();
             if !taken {
                 break;
             }
@@ -102,7 +105,14 @@ impl Catalog {
             .details(serde_json::json!({ "title": title, "directory": row.directory, "embargo_end": new.embargo_end }))
             .record(&txn)
             .await?;
-        txn.commit().await?;
+        // The directory, its lock and first export exist before the row is
+        // committed; a failure on either side leaves neither.
+        self.create_project_directory(&row).await?;
+        if let Err(err) = txn.commit().await {
+            let dir = std::path::PathBuf::from(&row.directory);
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(err.into());
+        }
         convert::project(row)
     }
 
@@ -204,6 +214,7 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
+        self.export_after_change(project.id, None).await;
         Ok(Member {
             user: user_name.to_string(),
             role,
@@ -268,6 +279,7 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
+        self.export_after_change(project.id, None).await;
         convert::project(row)
     }
 }

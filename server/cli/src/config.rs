@@ -138,9 +138,11 @@ impl Config {
         self.data_dir.join("projects")
     }
 
-    /// The local object store's root.
+    /// The local object store's root: the data directory itself, so that a
+    /// dataset's bytes (`projects/<project dir>/<ID>/…`) live in its folder
+    /// inside its project's directory, which stays self-contained.
     pub fn store_root(&self) -> PathBuf {
-        self.data_dir.join("store")
+        self.data_dir.clone()
     }
 
     /// Where frames are assembled before they are stored.

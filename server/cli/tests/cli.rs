@@ -331,7 +331,7 @@ async fn ingest_and_verify_report_and_fail_loudly() {
     assert!(ok.status.success(), "{}", text(&ok.stderr));
     let stored = dir
         .path()
-        .join("store/projects/ST-membranes/ML-2022-10-01-10-00-00-0001/a.mrc");
+        .join("projects/ST-membranes/ML-2022-10-01-10-00-00-0001/a.mrc");
     let mut bytes = std::fs::read(&stored).unwrap();
     bytes[77] ^= 4;
     std::fs::write(&stored, bytes).unwrap();
@@ -409,7 +409,7 @@ async fn ingest_parameters_from_flags_and_manifest_are_checked_before_writing() 
     );
     assert!(
         !dir.path()
-            .join("store/projects/ST-membranes/ML-2022-10-01-11-00-00-0002")
+            .join("projects/ST-membranes/ML-2022-10-01-11-00-00-0002")
             .exists()
     );
 
@@ -449,7 +449,7 @@ async fn a_killed_ingest_leaves_nothing_visible_and_is_simply_rerun() {
         .spawn()
         .unwrap();
     // Kill it once bytes are being written.
-    let staging = dir.path().join("store/.strata-tmp");
+    let staging = dir.path().join(".strata-tmp");
     let started = std::time::Instant::now();
     loop {
         let writing = std::fs::read_dir(&staging)
@@ -509,7 +509,7 @@ async fn a_killed_ingest_leaves_nothing_visible_and_is_simply_rerun() {
     );
     let stored = dir
         .path()
-        .join("store/projects/ST-membranes/ML-2022-10-01-10-00-00-0001/big.mrc");
+        .join("projects/ST-membranes/ML-2022-10-01-10-00-00-0001/big.mrc");
     assert_eq!(std::fs::metadata(stored).unwrap().len(), 600 << 20);
 }
 

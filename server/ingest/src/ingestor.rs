@@ -360,11 +360,7 @@ impl Ingestor {
 
 /// The key prefix of a dataset: `projects/`, then its folder below the projects root.
 pub(crate) fn dataset_prefix(catalog: &Catalog, folder: &str) -> String {
-    let folder = Path::new(folder);
-    let relative = folder
-        .strip_prefix(catalog.projects_root())
-        .unwrap_or(folder);
-    format!("projects/{}/", relative.to_string_lossy().trim_matches('/'))
+    catalog.storage_prefix(folder)
 }
 
 pub(crate) fn stored_file(

@@ -8,6 +8,7 @@ pub mod dataset_link;
 pub mod event;
 pub mod frame;
 pub mod frame_set;
+pub mod instance;
 pub mod instrument;
 pub mod job;
 pub mod membership;

@@ -15,6 +15,10 @@ pub struct Model {
     pub embargo_end: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub size_bytes: Option<i64>,
+    pub size_breakdown: Option<Json>,
+    pub size_computed_at: Option<DateTimeUtc>,
+    pub size_stale: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

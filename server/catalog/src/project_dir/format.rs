@@ -1,0 +1,133 @@
+//! The continuous export's format, version 1: what a project directory says
+//! about itself. Documented in `docs/project-directory.md`; readers refuse a
+//! newer version rather than guess.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use strata_domain::records::ParameterValue;
+use uuid::Uuid;
+
+/// The version this strata writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// `.strata/project.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    pub format_version: u32,
+    /// Stable across instances (the numeric uid is not).
+    pub uuid: Uuid,
+    pub code: String,
+    pub title: String,
+    pub embargo_end: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub members: Vec<MemberEntry>,
+    pub samples: Vec<SampleEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberEntry {
+    pub user: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleEntry {
+    pub name: String,
+    pub protein_acronym: Option<String>,
+    pub grid: Option<String>,
+    pub metadata: Value,
+}
+
+/// `.strata/datasets/<identifier>.json`: one complete dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetFile {
+    pub format_version: u32,
+    pub identifier: String,
+    pub kind: String,
+    pub technique: String,
+    pub instrument: Option<String>,
+    pub sample: Option<String>,
+    pub description: String,
+    pub size_bytes: i64,
+    pub file_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// As given (value and unit); canonical values are recomputed on import.
+    pub parameters: Vec<ParameterEntry>,
+    pub links: Vec<LinkEntry>,
+    pub files: Vec<FileEntry>,
+    pub frame_sets: Vec<FrameSetEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterEntry {
+    pub name: String,
+    pub value: ParameterValue,
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkEntry {
+    pub kind: String,
+    pub target: String,
+}
+
+/// A file of the dataset, by its path inside the dataset's folder; its
+/// storage key follows from the folder wherever the project is attached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    pub path: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub format: String,
+    /// `local`, `s3` or `symlink` (raw data linked in place: never dereferenced).
+    pub location: String,
+    pub last_verified_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameSetEntry {
+    pub position: i32,
+    pub shape: Value,
+    pub dtype: String,
+    pub chunking: Value,
+    pub channel_names: Value,
+    pub metadata: Value,
+    pub array_path: String,
+    pub created_at: DateTime<Utc>,
+    pub frames: Vec<FrameEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameEntry {
+    pub t: i32,
+    pub c: i32,
+    pub z: i32,
+    pub sha256: String,
+    pub metadata: Value,
+    /// Name → canonical value.
+    pub parameters: Value,
+}
+
+/// The version a file says it has, read before the rest so that a newer
+/// format is refused with that reason and not a confusing field error.
+pub(crate) fn version_of(bytes: &[u8]) -> Result<u32, String> {
+    #[derive(Deserialize)]
+    struct Versioned {
+        format_version: u32,
+    }
+    serde_json::from_slice::<Versioned>(bytes)
+        .map(|v| v.format_version)
+        .map_err(|e| format!("not a strata export ({e})"))
+}
