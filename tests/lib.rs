@@ -70,11 +70,33 @@ fn with_database(server_url: &str, name: &str) -> String {
     format!("{}/{name}{query}", &base[..path_start])
 }
 
+/// Which database engine a test app runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    /// PostgreSQL when `STRATA_TEST_DATABASE_URL` names a server, else SQLite.
+    Postgres,
+}
+
 impl TestApp {
+    /// The suite's engine: PostgreSQL when configured, else SQLite.
     pub async fn spawn() -> TestApp {
+        Self::spawn_on(Engine::Postgres).await
+    }
+
+    /// The engine the default is not (when PostgreSQL is configured): for
+    /// tests that move a project between engines.
+    pub async fn spawn_on_the_other_engine() -> TestApp {
+        Self::spawn_on(Engine::Sqlite).await
+    }
+
+    pub async fn spawn_on(engine: Engine) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temporary directory");
-        let postgres = match std::env::var(TEST_DATABASE_ENV) {
-            Ok(server_url) if !server_url.is_empty() => {
+        let server = std::env::var(TEST_DATABASE_ENV)
+            .ok()
+            .filter(|_| engine == Engine::Postgres);
+        let postgres = match server {
+            Some(server_url) if !server_url.is_empty() => {
                 let name = format!("strata_test_{}", uuid::Uuid::new_v4().simple());
                 let db = Database::connect(&server_url)
                     .await
@@ -281,4 +303,10 @@ mod tests {
             "postgres://u@h:5432/x"
         );
     }
+}
+
+/// The SHA-256 of some bytes, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }

@@ -57,7 +57,8 @@ fn damaged(path: &Path, reason: impl std::fmt::Display) -> CatalogError {
 /// Reads and checks a file of the export: its version first.
 fn read_versioned<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let bytes = std::fs::read(path).map_err(|e| damaged(path, e))?;
-    let version = version_of(&bytes).map_err(|e| damaged(path, e))?;
+    let version =
+        version_of(&bytes).map_err(|e| damaged(path, format!("damaged export, not readable: {e}")))?;
     if version > FORMAT_VERSION {
         return Err(damaged(
             path,

@@ -129,5 +129,5 @@ pub(crate) fn version_of(bytes: &[u8]) -> Result<u32, String> {
     }
     serde_json::from_slice::<Versioned>(bytes)
         .map(|v| v.format_version)
-        .map_err(|e| format!("not a strata export ({e})"))
+        .map_err(|e| e.to_string())
 }

@@ -73,19 +73,27 @@ pub(crate) fn read(dir: &Path) -> Result<Option<Lock>, Taken> {
     }
 }
 
-/// Creates the lock, failing if any lock is there.
+/// Creates the lock, failing if any lock is there. The lock is written whole
+/// under a temporary name and hard-linked into place: the link is atomic and
+/// refuses an existing name, so a competing instance either finds no lock or
+/// a complete one, never a half-written file.
 pub(crate) fn acquire(dir: &Path, lock: &Lock) -> Result<(), Taken> {
-    let created = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path(dir));
-    match created {
-        Ok(mut file) => {
-            let bytes = serde_json::to_vec_pretty(lock).expect("a lock serialises");
-            file.write_all(&bytes)
-                .and_then(|()| file.sync_all())
-                .map_err(Taken::Io)
-        }
+    let tmp = dir.join(format!(".{LOCK_FILE}.tmp-{}", Uuid::new_v4()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(&serde_json::to_vec_pretty(lock).expect("a lock serialises"))?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Taken::Io(e));
+    }
+    let linked = std::fs::hard_link(&tmp, path(dir));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(Taken::Io),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match read(dir)? {
             Some(held) => Err(Taken::Held(Box::new(held))),
             None => Err(Taken::Io(e)),
