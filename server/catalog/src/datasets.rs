@@ -350,6 +350,13 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Refuses changes to a project that is archived or detached.
+    pub(crate) fn require_attached_project(&self, project: &project::Model) -> Result<()> {
+        require_attached(project)
+    }
+}
+
 fn require_attached(project: &project::Model) -> Result<()> {
     if project.state == ProjectState::Attached.as_str() {
         Ok(())

@@ -50,7 +50,7 @@ pub use lineage::{Lineage, LineageEdge};
 pub use frames::MAX_FRAMES;
 pub use instance::Instance;
 pub use landings::Landed;
-pub use project_dir::{Attached, DetachReport, ProjectStorage};
+pub use project_dir::{Attached, DetachReport, ProjectStorage, RelinkReport};
 pub use parameters::{NewParameter, ParameterDefinition};
 
 /// Every parameter definition, as embedded from `schema/parameters/`.

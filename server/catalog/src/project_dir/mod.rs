@@ -19,6 +19,7 @@ mod export;
 pub mod format;
 mod lifecycle;
 pub mod lock;
+mod relink;
 mod stats;
 
 use std::io::Write;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use attach::Attached;
 pub use lifecycle::DetachReport;
+pub use relink::RelinkReport;
 pub use stats::ProjectStorage;
 
 /// The lock file's name in a project directory.
