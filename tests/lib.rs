@@ -286,6 +286,12 @@ pub fn error_of(answer: &Value) -> (String, Option<String>, String) {
     )
 }
 
+/// The SHA-256 of some bytes, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -303,10 +309,4 @@ mod tests {
             "postgres://u@h:5432/x"
         );
     }
-}
-
-/// The SHA-256 of some bytes, as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
 }

@@ -235,11 +235,7 @@ async fn zarr_python_reads_the_frames_over_http() {
         format!("dataset_id,file_name\n{FRAMES_DATASET},stack.tif\n"),
     )
     .unwrap();
-    let store = Arc::new(
-        LocalStore::open(app.data_dir.path())
-            .await
-            .unwrap(),
-    );
+    let store = Arc::new(LocalStore::open(app.data_dir.path()).await.unwrap());
     let ingestor = Ingestor::new(
         app.catalog.clone(),
         store,
@@ -325,7 +321,10 @@ async fn zarr_python_reads_the_frames_over_http() {
     let listed = set["frames"].as_array().unwrap();
     assert_eq!(listed.len(), 6);
     for (f, g) in frames.iter().zip(listed) {
-        assert_eq!((g["t"].as_i64(), g["c"].as_i64(), g["z"].as_i64()), (Some(f.t.into()), Some(f.c.into()), Some(f.z.into())));
+        assert_eq!(
+            (g["t"].as_i64(), g["c"].as_i64(), g["z"].as_i64()),
+            (Some(f.t.into()), Some(f.c.into()), Some(f.z.into()))
+        );
         assert_eq!(g["sha256"], f.sha256.as_str());
     }
 }

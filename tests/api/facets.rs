@@ -81,14 +81,17 @@ async fn catalog() -> TestApp {
 }
 
 async fn facets(app: &TestApp, token: Option<&str>, filter: Value, buckets: Value) -> Value {
-    app.ok(token, FACETS, json!({ "filter": filter, "buckets": buckets }))
-        .await["datasetFacets"]
+    app.ok(
+        token,
+        FACETS,
+        json!({ "filter": filter, "buckets": buckets }),
+    )
+    .await["datasetFacets"]
         .clone()
 }
 
 async fn total_count(app: &TestApp, token: Option<&str>, filter: Value) -> u64 {
-    app.ok(token, COUNT, json!({ "filter": filter }))
-        .await["datasets"]["totalCount"]
+    app.ok(token, COUNT, json!({ "filter": filter })).await["datasets"]["totalCount"]
         .as_u64()
         .unwrap()
 }
@@ -108,7 +111,10 @@ fn pairs(list: &Value) -> Vec<(String, u64)> {
 }
 
 fn owned(expected: &[(&str, u64)]) -> Vec<(String, u64)> {
-    expected.iter().map(|(v, n)| ((*v).to_owned(), *n)).collect()
+    expected
+        .iter()
+        .map(|(v, n)| ((*v).to_owned(), *n))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,10 +128,7 @@ async fn facet_counts_agree_with_datasets_for_the_same_filter() {
         pairs(&all["technique"]),
         owned(&[("CRYO_EM", 9), ("MX", 4)])
     );
-    assert_eq!(
-        pairs(&all["kind"]),
-        owned(&[("RAW", 10), ("PROCESSED", 3)])
-    );
+    assert_eq!(pairs(&all["kind"]), owned(&[("RAW", 10), ("PROCESSED", 3)]));
     assert_eq!(
         pairs(&all["instrument"]),
         owned(&[("Krios-G4", 6), ("ID30B", 4), ("Glacios", 3)])
@@ -169,7 +172,10 @@ async fn facet_counts_agree_with_datasets_for_the_same_filter() {
             let listed = pairs(&f[facet]);
             let sum: u64 = listed.iter().map(|(_, n)| n).sum();
             if matches!(facet, "technique" | "kind" | "project") {
-                assert_eq!(sum, total, "{facet} counts add up to the total for {filter}");
+                assert_eq!(
+                    sum, total,
+                    "{facet} counts add up to the total for {filter}"
+                );
             }
             for (value, count) in listed {
                 let mut narrowed = filter.clone();
@@ -195,7 +201,10 @@ async fn facets_count_only_what_the_caller_may_see() {
     let outsider = app.user("bob").await;
     let buckets = json!([{ "name": "EMCTF_resolution_limit" }]);
 
-    for (who, token) in [("anonymous", None), ("a non-member", Some(outsider.as_str()))] {
+    for (who, token) in [
+        ("anonymous", None),
+        ("a non-member", Some(outsider.as_str())),
+    ] {
         let f = facets(&app, token, json!({}), buckets.clone()).await;
         assert_eq!(f["total"], 10, "{who}");
         assert_eq!(f["total"], json!(total_count(&app, token, json!({})).await));
@@ -234,10 +243,7 @@ async fn facets_count_only_what_the_caller_may_see() {
     assert_eq!(f["parameters"][0]["to"], 13.0);
     let private = facets(&app, Some(&alice), json!({ "project": "PRIV" }), json!([])).await;
     assert_eq!(private["total"], 3);
-    assert_eq!(
-        pairs(&private["sample"]),
-        owned(&[("secret-sample", 3)])
-    );
+    assert_eq!(pairs(&private["sample"]), owned(&[("secret-sample", 3)]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -271,7 +277,10 @@ async fn buckets_hold_the_known_values() {
     let h = &f["parameters"][0];
     assert_eq!(h["name"], "EMCTF_resolution_limit");
     assert_eq!(h["unit"], "A");
-    assert_eq!((h["from"].as_f64(), h["to"].as_f64()), (Some(1.0), Some(6.0)));
+    assert_eq!(
+        (h["from"].as_f64(), h["to"].as_f64()),
+        (Some(1.0), Some(6.0))
+    );
     assert_eq!(
         buckets(h),
         vec![
@@ -328,7 +337,11 @@ async fn buckets_hold_the_known_values() {
     );
     let v = buckets(voltage);
     assert_eq!(v.len(), 10);
-    assert_eq!((v[0].2, v[5].2, v[9].2), (3, 2, 4), "100 kV, 200 kV, 300 kV");
+    assert_eq!(
+        (v[0].2, v[5].2, v[9].2),
+        (3, 2, 4),
+        "100 kV, 200 kV, 300 kV"
+    );
     assert_eq!(v.iter().map(|b| b.2).sum::<u64>(), 9);
     assert_eq!(wavelength["from"], 0.91);
     assert_eq!(wavelength["to"], 1.0);
@@ -343,10 +356,7 @@ async fn buckets_hold_the_known_values() {
         json!([{ "name": "EM_voltage" }, { "name": "MX_wavelength" }]),
     )
     .await;
-    assert_eq!(
-        buckets(&f["parameters"][0]),
-        vec![(100000.0, 100000.0, 3)]
-    );
+    assert_eq!(buckets(&f["parameters"][0]), vec![(100000.0, 100000.0, 3)]);
     assert_eq!(f["parameters"][1]["from"], Value::Null);
     assert_eq!(f["parameters"][1]["buckets"], json!([]));
     assert_eq!(f["parameters"][1]["missing"], 3);
@@ -398,11 +408,7 @@ async fn bad_bucket_requests_are_refused_naming_the_field() {
     assert_eq!(field, "parameterBuckets[0].name");
     assert!(message.contains("unknown parameter"), "{message}");
     for n in [0, -1, 101] {
-        let (field, _) = refused(
-            json!({}),
-            json!([{ "name": "EM_voltage", "buckets": n }]),
-        )
-        .await;
+        let (field, _) = refused(json!({}), json!([{ "name": "EM_voltage", "buckets": n }])).await;
         assert_eq!(field, "parameterBuckets[0].buckets", "{n} buckets");
     }
     let (field, _) = refused(
@@ -416,5 +422,8 @@ async fn bad_bucket_requests_are_refused_naming_the_field() {
         json!([]),
     )
     .await;
-    assert_eq!(field, "filter.parameters[0].gt", "the filter's errors as in datasets");
+    assert_eq!(
+        field, "filter.parameters[0].gt",
+        "the filter's errors as in datasets"
+    );
 }

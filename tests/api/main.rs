@@ -9,6 +9,7 @@ mod facets;
 mod health;
 mod lineage;
 mod parameters;
+mod projects;
 mod round_trip;
 mod schema;
 mod search;

@@ -58,7 +58,10 @@ async fn a_value_in_another_unit_is_searched_canonically_and_returned_as_given()
         json!({ "name": "EM_voltage", "value": 300, "unit": "kV", "canonicalValue": 300000.0 })
     );
     let sampling = parameter("EM_sampling_rate");
-    assert_eq!((sampling["value"].clone(), sampling["unit"].clone()), (json!(0.083), json!("nm")));
+    assert_eq!(
+        (sampling["value"].clone(), sampling["unit"].clone()),
+        (json!(0.083), json!("nm"))
+    );
     assert!((sampling["canonicalValue"].as_f64().unwrap() - 0.83).abs() < 1e-9);
     let defocus = parameter("EMCTF_defocus_u");
     assert!((defocus["canonicalValue"].as_f64().unwrap() + 12000.0).abs() < 1e-6);

@@ -55,7 +55,8 @@ async fn build(app: &TestApp) {
     let mut tiff = TiffEncoder::new(std::fs::File::create(sources.join("s.tif")).unwrap()).unwrap();
     for i in 0..3u16 {
         let plane: Vec<u16> = (0..32 * 24).map(|p| (p * 7 + i * 1000) % 4096).collect();
-        tiff.write_image::<colortype::Gray16>(32, 24, &plane).unwrap();
+        tiff.write_image::<colortype::Gray16>(32, 24, &plane)
+            .unwrap();
     }
     std::fs::write(
         sources.join("m.csv"),
@@ -63,7 +64,11 @@ async fn build(app: &TestApp) {
     )
     .unwrap();
     let store = Arc::new(LocalStore::open(app.data_dir.path()).await.unwrap());
-    let ingestor = Ingestor::new(app.catalog.clone(), store, app.data_dir.path().join("staging"));
+    let ingestor = Ingestor::new(
+        app.catalog.clone(),
+        store,
+        app.data_dir.path().join("staging"),
+    );
     ingestor
         .ingest_row(
             &Scope::system(),
@@ -104,7 +109,10 @@ async fn file_digest(app: &TestApp, identifier: &str, path: &str) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), 200, "{identifier}/{path}");
-    let digest = response.headers()["x-strata-sha256"].to_str().unwrap().to_owned();
+    let digest = response.headers()["x-strata-sha256"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let bytes = response.bytes().await.unwrap();
     assert_eq!(strata_tests::sha256_hex(&bytes), digest);
     digest

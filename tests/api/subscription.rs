@@ -32,7 +32,11 @@ async fn subscribe(app: &TestApp, token: Option<&str>, filter: Value) -> Socket 
         Some(t) => json!({ "Authorization": format!("Bearer {t}") }),
         None => json!({}),
     };
-    send(&mut socket, json!({ "type": "connection_init", "payload": payload })).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": payload }),
+    )
+    .await;
     assert_eq!(next(&mut socket).await["type"], "connection_ack");
     send(
         &mut socket,
@@ -157,7 +161,15 @@ async fn a_bad_filter_is_refused_when_subscribing() {
     let message = next(&mut socket).await;
     assert_eq!(message["payload"]["data"], Value::Null, "{message:#}");
     let error = &message["payload"]["errors"][0];
-    assert_eq!(error["extensions"]["field"], "filter.parameters[0].name", "{message:#}");
-    assert!(error["message"].as_str().unwrap().contains("unknown parameter"));
+    assert_eq!(
+        error["extensions"]["field"], "filter.parameters[0].name",
+        "{message:#}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown parameter")
+    );
     assert_eq!(next(&mut socket).await["type"], "complete");
 }

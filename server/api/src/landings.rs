@@ -44,7 +44,9 @@ impl Landings {
                             let _ = announce.send(l.identifier);
                         }
                     }
-                    Err(err) => tracing::warn!(error = %err, "landings: reading the event log failed"),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "landings: reading the event log failed")
+                    }
                 }
             }
         });

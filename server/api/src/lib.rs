@@ -136,9 +136,15 @@ async fn graphql_ws(
                     let scope = match token {
                         None => header_scope,
                         Some(value) => {
-                            let bearer = value.strip_prefix("Bearer ").map(str::trim).ok_or_else(
-                                || async_graphql::Error::new("Authorization must be 'Bearer <token>'"),
-                            )?;
+                            let bearer =
+                                value
+                                    .strip_prefix("Bearer ")
+                                    .map(str::trim)
+                                    .ok_or_else(|| {
+                                        async_graphql::Error::new(
+                                            "Authorization must be 'Bearer <token>'",
+                                        )
+                                    })?;
                             catalog
                                 .authenticate(bearer)
                                 .await

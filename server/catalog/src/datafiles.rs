@@ -7,8 +7,8 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
+use strata_domain::Sha256Hex;
 use strata_domain::records;
-use strata_domain::{Role, Sha256Hex};
 
 use crate::entity::{datafile, dataset};
 use crate::events::Event;
@@ -57,8 +57,9 @@ impl Catalog {
         identifier: &str,
         files: Vec<NewDatafile>,
     ) -> Result<Vec<records::Datafile>> {
-        let row = self.dataset_model(scope, "identifier", identifier).await?;
-        scope.require_role(row.project_id, Role::Depositor, "adding datafiles")?;
+        let row = self
+            .dataset_to_change(scope, "identifier", identifier, "adding datafiles")
+            .await?;
         let mut seen = std::collections::HashSet::new();
         for (i, f) in files.iter().enumerate() {
             let field = format!("files[{i}]");
@@ -140,6 +141,7 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
+        self.dataset_changed(row.project_id, row.id).await;
         Ok(inserted)
     }
 

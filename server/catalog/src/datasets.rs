@@ -256,7 +256,7 @@ impl Catalog {
     }
 
     /// A visible dataset the caller may change, with its project.
-    async fn dataset_to_change(
+    pub(crate) async fn dataset_to_change(
         &self,
         scope: &Scope,
         field: &str,

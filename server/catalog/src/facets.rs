@@ -345,9 +345,7 @@ impl Catalog {
                 .select_only();
             for &i in &open {
                 let value = self.row_parameter(&histograms[i].name).0;
-                query = query
-                    .expr(Func::min(value.clone()))
-                    .expr(Func::max(value));
+                query = query.expr(Func::min(value.clone())).expr(Func::max(value));
             }
             let row = self
                 .db

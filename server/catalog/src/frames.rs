@@ -86,7 +86,12 @@ impl Catalog {
                 let parameters = match f.parameters {
                     serde_json::Value::Object(map) => map
                         .into_iter()
-                        .map(|(name, v)| Ok((name, serde_json::from_value(v).map_err(crate::auth::corrupt)?)))
+                        .map(|(name, v)| {
+                            Ok((
+                                name,
+                                serde_json::from_value(v).map_err(crate::auth::corrupt)?,
+                            ))
+                        })
                         .collect::<Result<Vec<_>>>()?,
                     _ => Vec::new(),
                 };
@@ -131,7 +136,10 @@ impl Catalog {
             _ => {
                 return Err(CatalogError::invalid(
                     field,
-                    format!("{} takes numeric conditions (eq, lt, lte, gt, gte, between)", def.name),
+                    format!(
+                        "{} takes numeric conditions (eq, lt, lte, gt, gte, between)",
+                        def.name
+                    ),
                 ));
             }
         };

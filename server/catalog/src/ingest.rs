@@ -17,8 +17,8 @@ use strata_domain::{DatasetIdentifier, DatasetStatus, Role, Sha256Hex};
 
 use crate::datafiles::check_relative_path;
 use crate::entity::{datafile, dataset, frame, frame_set, parameter};
-use crate::parameters::{NewParameter, check_all, check_frame_parameters, denormalised};
 use crate::events::Event;
+use crate::parameters::{NewParameter, check_all, check_frame_parameters, denormalised};
 use crate::{Catalog, CatalogError, NewDataset, Result, Scope, convert};
 
 /// Rows inserted per statement (SQLite allows 32,766 bound values).

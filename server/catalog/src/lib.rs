@@ -19,10 +19,10 @@ mod ingest;
 mod instance;
 mod instruments;
 mod landings;
-pub mod project_dir;
 mod lineage;
 mod loaders;
 mod parameters;
+pub mod project_dir;
 mod projects;
 mod scope;
 mod search;
@@ -45,13 +45,13 @@ pub use facets::{
     Bucket, BucketRequest, DEFAULT_BUCKETS, DatasetFacets, FacetCount, MAX_BUCKETS, MAX_HISTOGRAMS,
     ParameterHistogram, TOP_VALUES,
 };
-pub use ingest::{IngestClaim, NewFrame, NewFrameSet, StoredFile, StoredRecord};
-pub use lineage::{Lineage, LineageEdge};
 pub use frames::MAX_FRAMES;
+pub use ingest::{IngestClaim, NewFrame, NewFrameSet, StoredFile, StoredRecord};
 pub use instance::Instance;
 pub use landings::Landed;
-pub use project_dir::{Attached, DetachReport, ProjectStorage, RelinkReport};
+pub use lineage::{Lineage, LineageEdge};
 pub use parameters::{NewParameter, ParameterDefinition};
+pub use project_dir::{Attached, DetachReport, ProjectStorage, RelinkReport};
 
 /// Every parameter definition, as embedded from `schema/parameters/`.
 pub fn parameter_definitions() -> impl Iterator<Item = &'static ParameterDefinition> {
@@ -101,6 +101,9 @@ impl Catalog {
                     .foreign_keys(true)
                     .create_if_missing(true)
             });
+        // Stored directories are absolute whatever the working directory of
+        // the process that reads them later.
+        let projects_root = std::path::absolute(&projects_root).unwrap_or(projects_root);
         let db = Database::connect(options).await?;
         Migrator::up(&db, None).await?;
         let parameter_ids = Arc::new(parameters::sync_definitions(&db).await?);

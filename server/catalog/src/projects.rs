@@ -180,6 +180,9 @@ impl Catalog {
     ) -> Result<Member> {
         let project = self.project_model(scope, "project", code).await?;
         scope.require_role(project.id, Role::Manager, "adding members")?;
+        // A detached or archived project's directory is the record: a change
+        // here would be lost (detached) or break read-only (archived).
+        self.require_attached_project(&project)?;
         let txn = self.db.begin().await?;
         let user = user::Entity::find()
             .filter(user::Column::Name.eq(user_name.as_str()))
@@ -263,6 +266,7 @@ impl Catalog {
     ) -> Result<records::Project> {
         let project = self.project_model(scope, "code", code).await?;
         scope.require_role(project.id, Role::Manager, "setting the embargo")?;
+        self.require_attached_project(&project)?;
         let txn = self.db.begin().await?;
         let mut active: project::ActiveModel = project.clone().into();
         active.embargo_end = Set(embargo_end);

@@ -142,7 +142,11 @@ fn contains(value: Expr, needle: &str) -> Expr {
 
 impl Catalog {
     /// The condition a filter puts on `dataset` rows, the caller's scope included.
-    pub(crate) async fn filter_condition(&self, scope: &Scope, filter: &DatasetFilter) -> Result<Condition> {
+    pub(crate) async fn filter_condition(
+        &self,
+        scope: &Scope,
+        filter: &DatasetFilter,
+    ) -> Result<Condition> {
         let mut all = Condition::all().add(scope.datasets());
         if let Some(code) = &filter.project {
             // An unknown code matches nothing, like a code the caller may not see:
@@ -473,5 +477,94 @@ impl Catalog {
                     .unwrap_or_else(|_| format!("{row:?}"))
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NewProject;
+
+    /// A SQLite catalog with one project (its plans need no rows).
+    async fn sqlite() -> (tempfile::TempDir, Catalog) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/catalog.sqlite", dir.path().display());
+        let catalog = Catalog::open(&url, dir.path().join("projects"))
+            .await
+            .unwrap();
+        catalog
+            .create_project(
+                &Scope::system(),
+                NewProject {
+                    code: "ML".parse().unwrap(),
+                    title: "Membranes".into(),
+                    embargo_end: None,
+                },
+            )
+            .await
+            .unwrap();
+        (dir, catalog)
+    }
+
+    fn between(name: &str, lo: f64, hi: f64) -> ParameterCondition {
+        ParameterCondition {
+            name: name.into(),
+            op: ParameterOp::Between(lo, hi),
+        }
+    }
+
+    async fn plan(catalog: &Catalog, filter: &DatasetFilter) -> String {
+        let plan = catalog
+            .explain_search(
+                &Scope::anonymous(),
+                filter,
+                DatasetOrder::default(),
+                &PageRequest {
+                    first: Some(50),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .join("\n");
+        println!("{filter:?}\n{plan}\n");
+        plan
+    }
+
+    /// Parameter conditions never make SQLite read the dataset table whole:
+    /// narrowed by project and dates they are checked in the rows the
+    /// (project_id, acquired_at, id) index finds; alone, ... (see the plans in
+    /// BENCHMARKS.md, printed by `cargo test -p strata-catalog -- --nocapture plans`).
+    #[tokio::test]
+    async fn sqlite_plans_of_parameter_conditions_use_indexes() {
+        let (_dir, catalog) = sqlite().await;
+        let narrowed = DatasetFilter {
+            project: Some("ML".into()),
+            acquired_from: Some("2022-03-01T00:00:00Z".parse().unwrap()),
+            acquired_until: Some("2023-03-01T00:00:00Z".parse().unwrap()),
+            parameters: vec![
+                between("EM_voltage", 180_000.0, 300_000.0),
+                between("EMCTF_resolution_limit", 2.0, 5.0),
+            ],
+            ..DatasetFilter::default()
+        };
+        let p = plan(&catalog, &narrowed).await;
+        assert!(
+            p.contains("USING INDEX idx_dataset_project_id_acquired_at_id (project_id=? AND acquired_at>? AND acquired_at<?)"),
+            "{p}"
+        );
+        let alone = DatasetFilter {
+            parameters: vec![
+                between("EM_voltage", 180_000.0, 300_000.0),
+                between("EMCTF_resolution_limit", 2.0, 5.0),
+            ],
+            ..DatasetFilter::default()
+        };
+        let p = plan(&catalog, &alone).await;
+        assert!(
+            !p.lines()
+                .any(|l| l.trim_start_matches(['|', '-', '`', ' ']) == "SCAN dataset"),
+            "{p}"
+        );
     }
 }

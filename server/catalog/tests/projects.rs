@@ -56,13 +56,18 @@ async fn detached_project(catalog: &Catalog) -> PathBuf {
         )
         .await
         .unwrap();
-    catalog.register_dataset(&scope, new_dataset(ID)).await.unwrap();
+    catalog
+        .register_dataset(&scope, new_dataset(ID))
+        .await
+        .unwrap();
     catalog.detach_project(&scope, "ML").await.unwrap();
     PathBuf::from(project.directory)
 }
 
 fn dataset_file(dir: &Path) -> PathBuf {
-    dir.join(EXPORT_DIR).join("datasets").join(format!("{ID}.json"))
+    dir.join(EXPORT_DIR)
+        .join("datasets")
+        .join(format!("{ID}.json"))
 }
 
 async fn project_count(catalog: &Catalog) -> usize {
@@ -165,7 +170,8 @@ async fn a_damaged_or_newer_export_is_refused_and_nothing_is_imported() {
     std::fs::write(dataset_file(&dir), serde_json::to_vec(&newer).unwrap()).unwrap();
     let err = other.attach_project(&scope, &dir, false).await.unwrap_err();
     assert!(
-        err.to_string().contains("export format 99 by a newer strata"),
+        err.to_string()
+            .contains("export format 99 by a newer strata"),
         "{err}"
     );
     assert_eq!(project_count(&other).await, 0);
@@ -199,13 +205,19 @@ async fn paths_leaving_the_project_and_foreign_datasets_are_refused() {
     foreign["identifier"] = "MX2485-2022-10-01-14-03-22-0001".into();
     std::fs::write(dataset_file(&dir), serde_json::to_vec(&foreign).unwrap()).unwrap();
     let err = other.attach_project(&scope, &dir, false).await.unwrap_err();
-    assert!(err.to_string().contains("does not belong to project ML"), "{err}");
+    assert!(
+        err.to_string().contains("does not belong to project ML"),
+        "{err}"
+    );
     assert_eq!(project_count(&other).await, 0);
 
     // A directory outside the projects root cannot hold datasets' bytes.
     let outside = root.path().join("elsewhere");
     std::fs::create_dir_all(&outside).unwrap();
-    let err = other.attach_project(&scope, &outside, false).await.unwrap_err();
+    let err = other
+        .attach_project(&scope, &outside, false)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("move it there first"), "{err}");
 }
 
@@ -222,7 +234,10 @@ async fn a_crash_mid_export_leaves_the_previous_export_and_attach_ignores_its_de
     std::fs::write(&debris, &before[..before.len() / 3]).unwrap();
     assert_eq!(std::fs::read(dataset_file(&dir)).unwrap(), before);
     let b = instance(&root.path().join("b"), &projects).await;
-    let attached = b.attach_project(&Scope::system(), &dir, false).await.unwrap();
+    let attached = b
+        .attach_project(&Scope::system(), &dir, false)
+        .await
+        .unwrap();
     assert_eq!(attached.datasets, 1);
 }
 
@@ -242,7 +257,9 @@ async fn rescue_sets_a_dead_instances_lock_aside() {
     )
     .await
     .unwrap();
-    dead.register_dataset(&scope, new_dataset(ID)).await.unwrap();
+    dead.register_dataset(&scope, new_dataset(ID))
+        .await
+        .unwrap();
     let dir = projects.join("ST-membranes");
     drop(dead);
     std::fs::remove_dir_all(root.path().join("dead")).unwrap();
@@ -253,17 +270,17 @@ async fn rescue_sets_a_dead_instances_lock_aside() {
     let attached = fresh.attach_project(&scope, &dir, true).await.unwrap();
     let aside = attached.rescued_lock.expect("the old lock is kept aside");
     assert!(aside.exists() && aside.starts_with(&dir));
-    assert_eq!(fresh.dataset(&scope, ID).await.unwrap().identifier.as_str(), ID);
+    assert_eq!(
+        fresh.dataset(&scope, ID).await.unwrap().identifier.as_str(),
+        ID
+    );
     // The lock now names the new instance.
     let lock: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join(LOCK_FILE)).unwrap()).unwrap();
     assert_eq!(lock["instance_id"], fresh.instance().id.to_string());
     // And the whole catalog rebuilds from the directories alone.
     let again = instance(&root.path().join("again"), &projects).await;
-    let all = again
-        .attach_all(&scope, &projects, true)
-        .await
-        .unwrap();
+    let all = again.attach_all(&scope, &projects, true).await.unwrap();
     assert_eq!(all.len(), 1);
     assert!(all[0].1.is_ok(), "{:?}", all[0].1);
 }
@@ -287,7 +304,10 @@ async fn titles_that_collide_on_disk_get_a_unique_directory() {
         )
         .await
         .unwrap();
-    assert_eq!(PathBuf::from(project.directory), projects.join("ST-membranes-2"));
+    assert_eq!(
+        PathBuf::from(project.directory),
+        projects.join("ST-membranes-2")
+    );
     assert_eq!(
         std::fs::read(projects.join("ST-membranes/keep.txt")).unwrap(),
         b"not ours"

@@ -57,6 +57,71 @@ pub enum Command {
     Download(DownloadArgs),
     /// Bring the S3 mirror of the local store in step, checked.
     Sync(VerifyArgs),
+    /// Project directories: list, create, attach, detach, archive, export and
+    /// sizes (needs direct access to the catalog).
+    #[command(subcommand)]
+    Project(ProjectCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// List the projects: code, uid, state, directory and size.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a project and its directory (with its lock and first export).
+    Create {
+        /// Short code, the `<ID>` of the project's dataset identifiers (e.g. ML).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        title: String,
+        /// Until when the project's data stays private (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        embargo_end: Option<String>,
+    },
+    /// Write the final export and remove the lock; the directory can then be
+    /// attached to another instance (or to this one again).
+    Detach { code: String },
+    /// Attach a project directory (directly under <data-dir>/projects); with
+    /// --all, every project directory directly under a container.
+    Attach {
+        /// The project directory, or with --all the directory holding them.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Attach every project directory directly under DIR; each one's
+        /// outcome is reported, and the exit code is non-zero if any failed.
+        #[arg(long)]
+        all: bool,
+        /// Set aside the lock of an instance that is gone for good
+        /// (kept as strata.lock.rescued-<time>).
+        #[arg(long)]
+        rescue: bool,
+    },
+    /// Make a project read-only; its directory may then be moved away.
+    Archive { code: String },
+    /// Bring an archived project back, from its (possibly new) directory:
+    /// how a project is moved or renamed.
+    Unarchive {
+        code: String,
+        /// The project's directory now (directly under <data-dir>/projects).
+        #[arg(long, value_name = "DIR")]
+        path: PathBuf,
+    },
+    /// Rewrite the whole export of a project into its directory.
+    Export { code: String },
+    /// A project's size on disk, broken down into datasets, jobs, sessions and the rest.
+    Stats {
+        code: String,
+        /// Measure the directory again instead of showing the stored figures.
+        #[arg(long)]
+        refresh: bool,
+        /// Print JSON (bytes) instead of human-readable sizes.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

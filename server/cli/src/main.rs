@@ -27,6 +27,7 @@ async fn main() -> ExitCode {
         Command::Verify(args) => commands::verify::run(&config, args).await,
         Command::Download(args) => commands::download::run(&config, args).await,
         Command::Sync(args) => commands::sync::run(&config, args).await,
+        Command::Project(cmd) => commands::project::run(&config, cmd).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

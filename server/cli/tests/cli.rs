@@ -397,8 +397,14 @@ async fn ingest_parameters_from_flags_and_manifest_are_checked_before_writing() 
             .map(|p| (p.value.to_string(), p.unit.clone(), p.canonical_number))
     };
     // The row's value wins over the flag's, and is kept as given.
-    assert_eq!(of("EM_voltage"), Some(("200".into(), Some("kV".into()), Some(200_000.0))));
-    assert_eq!(of("EM_spherical_aberration"), Some(("2.7".into(), Some("mm".into()), Some(2.7))));
+    assert_eq!(
+        of("EM_voltage"),
+        Some(("200".into(), Some("kV".into()), Some(200_000.0)))
+    );
+    assert_eq!(
+        of("EM_spherical_aberration"),
+        Some(("2.7".into(), Some("mm".into()), Some(2.7)))
+    );
     assert_eq!(of("EM_dose_per_frame").unwrap().2, Some(1.2));
     // The refused row left no dataset and no bytes.
     assert!(
@@ -415,10 +421,20 @@ async fn ingest_parameters_from_flags_and_manifest_are_checked_before_writing() 
 
     let bad = strata(
         dir.path(),
-        &["ingest", "--manifest", manifest.to_str().unwrap(), "--parameter", "EM_voltage"],
+        &[
+            "ingest",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--parameter",
+            "EM_voltage",
+        ],
     );
     assert!(!bad.status.success());
-    assert!(text(&bad.stderr).contains("--parameter"), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("--parameter"),
+        "{}",
+        text(&bad.stderr)
+    );
 }
 
 /// `kill -9` in the middle of an ingest: nothing is visible, verify names the
@@ -589,5 +605,269 @@ async fn download_delivers_checked_bytes_and_refuses_bad_selections() {
         text(&missing.stderr).contains("ML-2022-10-09-10-00-00-0009"),
         "{}",
         text(&missing.stderr)
+    );
+}
+
+/// Runs `strata` and requires it to succeed.
+fn succeeds(data_dir: &Path, args: &[&str]) -> Output {
+    let out = strata(data_dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        text(&out.stderr)
+    );
+    out
+}
+
+/// `strata project list --json`, by code.
+fn listed(data_dir: &Path) -> std::collections::HashMap<String, serde_json::Value> {
+    let out = succeeds(data_dir, &["project", "list", "--json"]);
+    serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout)
+        .unwrap()
+        .into_iter()
+        .map(|p| (p["code"].as_str().unwrap().to_owned(), p))
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The instance a project directory's lock names.
+fn lock_holder(project_dir: &Path) -> String {
+    let lock: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(project_dir.join("strata.lock")).unwrap()).unwrap();
+    lock["instance_id"].as_str().unwrap().to_owned()
+}
+
+async fn instance_id(data_dir: &Path) -> String {
+    catalog(data_dir).await.instance().id.to_string()
+}
+
+/// CryoSPARC's detach / attach: a detached directory is attached by another
+/// instance (and by the first one again); one locked by another instance is
+/// refused, naming the holder, unless rescued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_directories_move_between_instances_and_locked_ones_need_a_rescue() {
+    let (first, second, third) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (first, second, third) = (first.path(), second.path(), third.path());
+    let created = succeeds(
+        first,
+        &["project", "create", "--code", "ML", "--title", "Membranes"],
+    );
+    assert!(
+        text(&created.stderr).contains("project ML created"),
+        "{}",
+        text(&created.stderr)
+    );
+    let dir = first.join("projects/ST-membranes");
+    assert_eq!(lock_holder(&dir), instance_id(first).await);
+
+    succeeds(first, &["project", "detach", "ML"]);
+    assert!(!dir.join("strata.lock").exists(), "detach removes the lock");
+    assert!(dir.join(".strata/project.json").is_file());
+    assert_eq!(listed(first)["ML"]["state"], "detached");
+
+    // Into a second instance: its projects directory, then attach.
+    let moved = second.join("projects/ST-membranes");
+    copy_dir(&dir, &moved);
+    let out = succeeds(second, &["project", "attach", moved.to_str().unwrap()]);
+    assert!(
+        text(&out.stderr).contains("attached ML"),
+        "{}",
+        text(&out.stderr)
+    );
+    let there = &listed(second)["ML"];
+    assert_eq!(there["state"], "attached");
+    assert_eq!(
+        there["directory"].as_str().map(Path::new),
+        Some(moved.canonicalize().unwrap().as_path())
+    );
+    let second_instance = instance_id(second).await;
+    assert_eq!(lock_holder(&moved), second_instance);
+
+    // The first instance, where it is detached, may attach its copy again.
+    succeeds(first, &["project", "attach", dir.to_str().unwrap()]);
+    assert_eq!(listed(first)["ML"]["state"], "attached");
+    assert_eq!(lock_holder(&dir), instance_id(first).await);
+
+    // A third instance gets the second's copy, still locked, beside another
+    // project detached from the first.
+    succeeds(
+        first,
+        &["project", "create", "--code", "XY", "--title", "Other"],
+    );
+    succeeds(first, &["project", "detach", "XY"]);
+    let container = third.join("projects");
+    let locked = container.join("ST-membranes");
+    copy_dir(&moved, &locked);
+    copy_dir(
+        &first.join("projects/ST-other"),
+        &container.join("ST-other"),
+    );
+
+    let refused = strata(third, &["project", "attach", locked.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("is attached to") && stderr.contains(&second_instance),
+        "the error names the holder: {stderr}"
+    );
+    assert!(stderr.contains("rescue"), "{stderr}");
+
+    let all = strata(
+        third,
+        &["project", "attach", "--all", container.to_str().unwrap()],
+    );
+    let stderr = text(&all.stderr);
+    assert!(
+        !all.status.success(),
+        "one failed, so the command fails: {stderr}"
+    );
+    assert!(stderr.contains("attached XY"), "{stderr}");
+    assert!(
+        stderr.contains("FAILED")
+            && stderr.contains("ST-membranes")
+            && stderr.contains(&second_instance),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 of 2 project directory(ies) attached"),
+        "{stderr}"
+    );
+
+    let rescued = succeeds(
+        third,
+        &["project", "attach", "--rescue", locked.to_str().unwrap()],
+    );
+    assert!(
+        text(&rescued.stderr).contains("set aside"),
+        "{}",
+        text(&rescued.stderr)
+    );
+    let aside: Vec<String> = std::fs::read_dir(&locked)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("strata.lock.rescued-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "the old lock is kept beside: {aside:?}");
+    let old: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(locked.join(&aside[0])).unwrap()).unwrap();
+    assert_eq!(old["instance_id"], second_instance.as_str());
+    assert_eq!(lock_holder(&locked), instance_id(third).await);
+    let projects = listed(third);
+    assert_eq!(projects["ML"]["state"], "attached");
+    assert_eq!(projects["XY"]["state"], "attached");
+}
+
+/// Archive, move the directory, unarchive from the new path: the datasets'
+/// files follow and still verify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archived_project_is_moved_and_unarchived_and_its_files_still_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    succeeds(
+        dir,
+        &["project", "create", "--code", "ML", "--title", "Membranes"],
+    );
+    let sources = dir.join("sources");
+    std::fs::create_dir_all(&sources).unwrap();
+    write_noise(&sources.join("a.mrc"), 1 << 20);
+    write_noise(&sources.join("b.mrc"), 1 << 20);
+    for (name, row) in [
+        ("1.csv", "ML-2022-10-01-10-00-00-0001,a.mrc"),
+        ("2.csv", "ML-2022-10-02-10-00-00-0002,b.mrc"),
+    ] {
+        std::fs::write(sources.join(name), format!("dataset_id,file_name\n{row}\n")).unwrap();
+    }
+    let ingest = |manifest: &str| {
+        let manifest = sources.join(manifest);
+        succeeds(
+            dir,
+            &[
+                "ingest",
+                "--quiet",
+                "--manifest",
+                manifest.to_str().unwrap(),
+            ],
+        );
+    };
+    ingest("1.csv");
+
+    let out = succeeds(dir, &["project", "stats", "ML", "--refresh", "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["code"], "ML");
+    assert_eq!(stats["datasets_bytes"], 1 << 20);
+    assert_eq!(stats["stale"], false);
+    assert!(stats["total_bytes"].as_u64().unwrap() > 1 << 20, "{stats}");
+    ingest("2.csv");
+    let shown = text(&succeeds(dir, &["project", "stats", "ML"]).stdout);
+    assert!(shown.starts_with("ML: 1.00 MiB (stale"), "{shown}");
+    assert!(shown.contains("datasets      1.00 MiB"), "{shown}");
+
+    succeeds(dir, &["project", "archive", "ML"]);
+    assert_eq!(listed(dir)["ML"]["state"], "archived");
+    let refused = strata(dir, &["project", "export", "ML"]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("ML is archived"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let old = dir.join("projects/ST-membranes");
+    let new = dir.join("projects/ST-membranes-2022");
+    std::fs::rename(&old, &new).unwrap();
+    let missing = strata(dir, &["verify", "--quiet"]);
+    assert!(!missing.status.success(), "moved away, not yet unarchived");
+    succeeds(
+        dir,
+        &[
+            "project",
+            "unarchive",
+            "ML",
+            "--path",
+            new.to_str().unwrap(),
+        ],
+    );
+    let project = &listed(dir)["ML"];
+    assert_eq!(project["state"], "attached");
+    assert_eq!(
+        project["directory"].as_str().map(Path::new),
+        Some(new.canonicalize().unwrap().as_path())
+    );
+    let verify = succeeds(dir, &["verify", "--quiet"]);
+    assert!(
+        text(&verify.stderr).contains("2 dataset(s), 2 object(s)"),
+        "{}",
+        text(&verify.stderr)
+    );
+    let exported = succeeds(dir, &["project", "export", "ML"]);
+    assert!(
+        text(&exported.stderr).contains("2 dataset(s) written"),
+        "{}",
+        text(&exported.stderr)
+    );
+    assert!(
+        new.join(".strata/datasets/ML-2022-10-02-10-00-00-0002.json")
+            .is_file()
+    );
+    let shown = text(&succeeds(dir, &["project", "stats", "ML", "--refresh"]).stdout);
+    assert!(
+        shown.contains("datasets      2.00 MiB") && !shown.contains("stale"),
+        "{shown}"
     );
 }

@@ -120,12 +120,24 @@ pub(crate) fn aggregate_parameters<'a>(
 ) -> Vec<NewParameter> {
     let mut found = Vec::new();
     for a in &rules().aggregates {
-        let (of, fold): (&str, fn(&[f64]) -> f64) = match (&a.min_of, &a.max_of, &a.sum_of, &a.count_of) {
-            (Some(of), None, None, None) => (of, |v| v.iter().copied().fold(f64::INFINITY, f64::min)),
-            (None, Some(of), None, None) => (of, |v| v.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+        let (of, fold): (&str, fn(&[f64]) -> f64) = match (
+            &a.min_of,
+            &a.max_of,
+            &a.sum_of,
+            &a.count_of,
+        ) {
+            (Some(of), None, None, None) => {
+                (of, |v| v.iter().copied().fold(f64::INFINITY, f64::min))
+            }
+            (None, Some(of), None, None) => {
+                (of, |v| v.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+            }
             (None, None, Some(of), None) => (of, |v| v.iter().sum()),
             (None, None, None, Some(of)) => (of, |v| v.len() as f64),
-            _ => panic!("schema/extraction.json: aggregate {} needs exactly one of min_of, max_of, sum_of, count_of", a.parameter),
+            _ => panic!(
+                "schema/extraction.json: aggregate {} needs exactly one of min_of, max_of, sum_of, count_of",
+                a.parameter
+            ),
         };
         let values: Vec<&NewParameter> = frames.clone().filter(|p| p.name == of).collect();
         let Some(unit) = values.first().map(|p| p.unit.clone()) else {
@@ -204,7 +216,10 @@ mod tests {
         let by_name = |n: &str| found.iter().find(|p| p.name == n).cloned().unwrap();
         assert_eq!(by_name("LM_z_position").value, ParameterValue::Number(12.5));
         assert_eq!(by_name("LM_z_position").unit.as_deref(), Some("um"));
-        assert_eq!(by_name("LM_exposure_time").value, ParameterValue::Integer(20));
+        assert_eq!(
+            by_name("LM_exposure_time").value,
+            ParameterValue::Integer(20)
+        );
         assert_eq!(found.len(), 3);
         // The same keys mean nothing for another technique.
         assert!(frame_parameters("micromanager", Technique::CryoEm, &metadata).is_empty());

@@ -12,8 +12,8 @@ use strata_domain::Technique;
 use strata_frames::{FrameSource, FramesFormat, StackInfo};
 use strata_zarr::{ImageWriter, WriterOptions, WrittenImage};
 
-use crate::{IngestError, extract};
 use crate::ingestor::{Ingestor, Written, stored_file};
+use crate::{IngestError, extract};
 
 /// One position's image, assembled in staging.
 struct StagedImage {

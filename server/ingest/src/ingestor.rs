@@ -211,7 +211,7 @@ impl Ingestor {
                         &mut written,
                         progress,
                     )
-                        .await?
+                    .await?
                 }
                 Payload::Stream { file_name, reader } => {
                     let key = self.key(&claim, file_name)?;

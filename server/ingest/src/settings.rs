@@ -101,7 +101,10 @@ mod tests {
             parse_value("0.83Å"),
             (ParameterValue::Number(0.83), Some("Å".into()))
         );
-        assert_eq!(parse_value("-1.5e3"), (ParameterValue::Number(-1500.0), None));
+        assert_eq!(
+            parse_value("-1.5e3"),
+            (ParameterValue::Number(-1500.0), None)
+        );
         assert_eq!(
             parse_value("dose-symmetric"),
             (ParameterValue::Text("dose-symmetric".into()), None)
@@ -114,8 +117,16 @@ mod tests {
         let all = parse_settings("EM_voltage=300 kV; EM_images_count=40;").unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].unit.as_deref(), Some("kV"));
-        assert!(parse_setting("EM_voltage 300").unwrap_err().contains("NAME=VALUE"));
-        assert!(parse_setting("=3").unwrap_err().contains("names no parameter"));
+        assert!(
+            parse_setting("EM_voltage 300")
+                .unwrap_err()
+                .contains("NAME=VALUE")
+        );
+        assert!(
+            parse_setting("=3")
+                .unwrap_err()
+                .contains("names no parameter")
+        );
     }
 
     #[test]

@@ -28,8 +28,10 @@ fn micromanager_folder(dir: &Path, z_step: f64) {
         for z in 0..3u32 {
             let file = format!("img_000000000_{c}_{z:03}.tif");
             let pixels: Vec<u16> = (0..W * H).map(|i| (i + 100 * c + 10 * z) as u16).collect();
-            let mut tiff = TiffEncoder::new(std::fs::File::create(dir.join(&file)).unwrap()).unwrap();
-            tiff.write_image::<colortype::Gray16>(W, H, &pixels).unwrap();
+            let mut tiff =
+                TiffEncoder::new(std::fs::File::create(dir.join(&file)).unwrap()).unwrap();
+            tiff.write_image::<colortype::Gray16>(W, H, &pixels)
+                .unwrap();
             meta.insert(
                 format!("FrameKey-0-{c}-{z}"),
                 json!({ "FileName": file, "FrameIndex": 0, "ChannelIndex": c, "SliceIndex": z,
@@ -68,11 +70,20 @@ async fn a_micromanager_summary_and_its_per_image_keys_become_parameters() {
         .remove(&dataset.id)
         .unwrap();
     let value = |name: &str| {
-        let p = parameters.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("{name}"));
+        let p = parameters
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name}"));
         (p.value.clone(), p.unit.clone())
     };
-    assert_eq!(value("LM_pixel_size"), (ParameterValue::Number(0.108), Some("um".into())));
-    assert_eq!(value("LM_z_step"), (ParameterValue::Number(0.3), Some("um".into())));
+    assert_eq!(
+        value("LM_pixel_size"),
+        (ParameterValue::Number(0.108), Some("um".into()))
+    );
+    assert_eq!(
+        value("LM_z_step"),
+        (ParameterValue::Number(0.3), Some("um".into()))
+    );
     assert_eq!(value("LM_channel_count").0, ParameterValue::Integer(2));
 
     // Each frame carries its own focus position and exposure, searchable.
@@ -127,7 +138,10 @@ async fn metadata_that_breaks_a_definition_stops_the_ingest_and_leaves_nothing()
         .remove(0)
         .unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("LM_z_step must be at least 0 um; got -0.3"), "{message}");
+    assert!(
+        message.contains("LM_z_step must be at least 0 um; got -0.3"),
+        "{message}"
+    );
     assert_eq!(w.rows("dataset").await, 0);
     assert_eq!(w.rows("frame").await, 0);
     assert_eq!(w.rows("parameter").await, 0);
@@ -139,10 +153,21 @@ fn tilt_series(path: &Path, angles: &[f64]) {
     let (nx, ny, nz) = (8i32, 6i32, angles.len() as i32);
     let mut h = vec![0u8; 1024];
     let mut put = |at: usize, b: [u8; 4]| h[at..at + 4].copy_from_slice(&b);
-    for (at, v) in [(0, nx), (4, ny), (8, nz), (12, 6), (28, nx), (32, ny), (36, nz)] {
+    for (at, v) in [
+        (0, nx),
+        (4, ny),
+        (8, nz),
+        (12, 6),
+        (28, nx),
+        (32, ny),
+        (36, nz),
+    ] {
         put(at, v.to_le_bytes());
     }
-    for (i, v) in [nx as f32 * 10.0, ny as f32 * 10.0, nz as f32 * 10.0].iter().enumerate() {
+    for (i, v) in [nx as f32 * 10.0, ny as f32 * 10.0, nz as f32 * 10.0]
+        .iter()
+        .enumerate()
+    {
         put(40 + 4 * i, v.to_le_bytes());
     }
     for (i, v) in [1i32, 2, 3].iter().enumerate() {
@@ -156,7 +181,9 @@ fn tilt_series(path: &Path, angles: &[f64]) {
         bytes.extend_from_slice(&((i * 7) as u16).to_le_bytes());
     }
     std::fs::write(path, bytes).unwrap();
-    let mut mdoc = String::from("PixelSpacing = 1.35\nVoltage = 300\nImageFile = ts.mrc\n\n[T = SerialEM: Digitized on Krios]\n\n");
+    let mut mdoc = String::from(
+        "PixelSpacing = 1.35\nVoltage = 300\nImageFile = ts.mrc\n\n[T = SerialEM: Digitized on Krios]\n\n",
+    );
     for (z, angle) in angles.iter().enumerate() {
         mdoc.push_str(&format!(
             "[ZValue = {z}]\nTiltAngle = {angle:.2}\nExposureDose = 2\nDefocus = -3.1\nMagnification = 64000\n\n"
@@ -186,7 +213,10 @@ async fn a_tilt_series_mdoc_gives_each_tilt_its_angle_and_the_series_its_range()
             .unwrap_or_else(|| panic!("{name} in {parameters:?}"));
         (p.value.clone(), p.canonical_number)
     };
-    assert_eq!(of("EM_voltage"), (ParameterValue::Integer(300), Some(300_000.0)));
+    assert_eq!(
+        of("EM_voltage"),
+        (ParameterValue::Integer(300), Some(300_000.0))
+    );
     // The mdoc's pixel spacing wins over the header's (10 Å per pixel here).
     assert_eq!(of("EM_sampling_rate").1, Some(1.35));
     assert_eq!(of("EMTS_tilt_min").1, Some(-6.0));

@@ -10,8 +10,8 @@ use strata_domain::records;
 
 use super::context::request;
 use super::filter::{DatasetFilter, DatasetOrder};
-use super::loaders::LinkKey;
 use super::frames::FrameSet;
+use super::loaders::LinkKey;
 use super::parameter::Parameter;
 use super::project::Project;
 use super::scalars::ParameterValue;

@@ -57,7 +57,14 @@ impl FrameSet {
             .collect::<async_graphql::Result<Vec<_>>>()?;
         let r = request(ctx);
         Ok(r.catalog
-            .frames(&r.scope, &self.dataset, self.position, &conditions, first, offset)
+            .frames(
+                &r.scope,
+                &self.dataset,
+                self.position,
+                &conditions,
+                first,
+                offset,
+            )
             .await
             .gql()?
             .into_iter()

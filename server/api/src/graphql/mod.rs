@@ -13,6 +13,7 @@ mod loaders;
 mod me;
 mod parameter;
 mod project;
+mod project_lifecycle;
 mod scalars;
 mod subscription;
 mod vocabulary;
@@ -37,6 +38,7 @@ pub struct Query(
 pub struct Mutation(
     dataset::DatasetMutation,
     project::ProjectMutation,
+    project_lifecycle::ProjectLifecycleMutation,
     instrument::InstrumentMutation,
 );
 
@@ -63,9 +65,9 @@ fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscriptio
         Subscription::default(),
     )
     .limit_depth(limits::MAX_DEPTH)
-        .limit_complexity(limits::MAX_COMPLEXITY)
-        .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
-        .limit_directives(limits::MAX_DIRECTIVES)
+    .limit_complexity(limits::MAX_COMPLEXITY)
+    .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
+    .limit_directives(limits::MAX_DIRECTIVES)
     .extension(limits::AliasLimit)
 }
 

@@ -18,11 +18,58 @@ pub struct Project {
     pub uid: i32,
     /// Stable across instances.
     pub uuid: String,
+    /// Short code, the `<ID>` of the project's dataset identifiers (e.g. ML, MX2485).
     pub code: String,
+    /// What the project is about; its directory is named after it when created.
     pub title: String,
+    /// Attached (in use), archived (read-only; its directory may be away) or
+    /// detached (its directory may be attached to another instance).
     pub state: ProjectState,
+    /// Until when the project's data stays private; null keeps it private until published.
     pub embargo_end: Option<DateTime<Utc>>,
+    /// When the project was created (kept across instances).
     pub created_at: DateTime<Utc>,
+}
+
+/// A project directory's size on disk, as last measured (symlinked raw data
+/// counts as the link, not what it points to).
+#[derive(SimpleObject, Clone)]
+pub struct ProjectStorage {
+    /// All bytes under the project's directory.
+    pub total_bytes: i64,
+    /// The datasets' folders.
+    pub datasets_bytes: i64,
+    /// The `jobs` folder.
+    pub jobs_bytes: i64,
+    /// The `sessions` folder.
+    pub sessions_bytes: i64,
+    /// Everything else: the export, the lock file, other files.
+    pub other_bytes: i64,
+    /// When the directory was measured.
+    pub computed_at: DateTime<Utc>,
+    /// Data changed since it was measured (`refreshProjectStorage` measures again).
+    pub stale: bool,
+}
+
+impl ProjectStorage {
+    /// The figures, or none when the directory was never measured.
+    pub fn measured(s: &catalog::ProjectStorage) -> Option<Self> {
+        s.computed_at.map(|at| Self::at(s, at))
+    }
+
+    /// The figures, measured at `computed_at`.
+    pub fn at(s: &catalog::ProjectStorage, computed_at: DateTime<Utc>) -> Self {
+        let bytes = |b: u64| i64::try_from(b).unwrap_or(i64::MAX);
+        Self {
+            total_bytes: bytes(s.total_bytes),
+            datasets_bytes: bytes(s.datasets_bytes),
+            jobs_bytes: bytes(s.jobs_bytes),
+            sessions_bytes: bytes(s.sessions_bytes),
+            other_bytes: bytes(s.other_bytes),
+            computed_at,
+            stale: s.stale,
+        }
+    }
 }
 
 impl From<records::Project> for Project {
@@ -41,7 +88,9 @@ impl From<records::Project> for Project {
 
 #[derive(SimpleObject)]
 pub struct Member {
+    /// The member's user name.
     pub user: String,
+    /// What the member may do in the project.
     pub role: Role,
 }
 
@@ -58,6 +107,17 @@ impl Project {
                 role: m.role.into(),
             })
             .collect())
+    }
+
+    /// The project directory's size on disk, as last measured; null when it
+    /// was never measured (`refreshProjectStorage` measures it).
+    async fn storage(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProjectStorage>> {
+        let r = request(ctx);
+        match r.catalog.project_storage(&r.scope, &self.code).await {
+            Ok(s) => Ok(ProjectStorage::measured(&s)),
+            Err(catalog::CatalogError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e).gql(),
+        }
     }
 
     /// The project's datasets that the caller may see (the `datasets` query, within this project).

@@ -127,7 +127,10 @@ fn check(
                     if n > MAX_TEXT {
                         return Err(CatalogError::invalid(
                             format!("{at}[{i}].value"),
-                            format!("{} must be at most {MAX_TEXT} characters; got {n}", given.name),
+                            format!(
+                                "{} must be at most {MAX_TEXT} characters; got {n}",
+                                given.name
+                            ),
                         ));
                     }
                     (None, Some(s))
@@ -160,7 +163,10 @@ fn canonical_value(field: &str, def: &ParameterDefinition, p: &NewParameter) -> 
             format!("{} must be a finite number; got {v}", def.name),
         ));
     }
-    let given_unit = p.unit.as_deref().filter(|u| Some(*u) != def.unit.as_deref());
+    let given_unit = p
+        .unit
+        .as_deref()
+        .filter(|u| Some(*u) != def.unit.as_deref());
     match (given_unit, &def.unit, number) {
         (None, ..) => Ok(plain(&p.value)),
         (Some(unit), None, _) => Err(CatalogError::invalid(
@@ -202,7 +208,11 @@ fn plain(value: &ParameterValue) -> Value {
 fn refusal(field: &str, given: &NewParameter, kind: &ValidationErrorKind) -> CatalogError {
     let def = &all().by_name[&given.name];
     let name = &def.name;
-    let unit = def.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+    let unit = def
+        .unit
+        .as_deref()
+        .map(|u| format!(" {u}"))
+        .unwrap_or_default();
     let received = match (&given.unit, &def.unit) {
         (Some(g), Some(c)) if g != c => {
             let converted = match given.value {
@@ -249,7 +259,11 @@ fn refusal(field: &str, given: &NewParameter, kind: &ValidationErrorKind) -> Cat
             "{name} must be one of {}; got {received}",
             options
                 .as_array()
-                .map(|o| o.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))
+                .map(|o| o
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "))
                 .unwrap_or_default()
         ),
         ValidationErrorKind::MaxLength { limit: l } => format!(

@@ -27,10 +27,7 @@ const DEFINITION_FILES: &[(&str, &str)] = &[
         "ctf",
         include_str!("../../../../schema/parameters/ctf.json"),
     ),
-    (
-        "mx",
-        include_str!("../../../../schema/parameters/mx.json"),
-    ),
+    ("mx", include_str!("../../../../schema/parameters/mx.json")),
     (
         "saxs",
         include_str!("../../../../schema/parameters/saxs.json"),

@@ -16,10 +16,10 @@ use strata_domain::records;
 use crate::entity::parameter_type;
 use crate::{Catalog, Result};
 
-pub(crate) use check::{CheckedParameter, check_all, check_frame_parameters};
 pub use check::NewParameter;
-pub(crate) use definitions::{definition, definitions};
+pub(crate) use check::{CheckedParameter, check_all, check_frame_parameters};
 pub use definitions::ParameterDefinition;
+pub(crate) use definitions::{definition, definitions};
 
 /// The parameters as one document for the dataset row: name → canonical
 /// number (booleans as 0/1) or text.
@@ -232,9 +232,7 @@ mod tests {
             ),
         ];
         for (parameters, field, message) in cases {
-            let err = check_all("parameters", parameters)
-                .err()
-                .expect("must be refused");
+            let err = check_all("parameters", parameters).expect_err("must be refused");
             assert_eq!(err.field(), Some(field), "{err}");
             assert!(err.to_string().contains(message), "{err}");
         }
@@ -249,8 +247,7 @@ mod tests {
                 given("EMTS_dose_per_tilt", Number(-3.0), None),
             ],
         )
-        .err()
-        .unwrap();
+        .unwrap_err();
         assert_eq!(err.field(), Some("frames[2].parameters[1].value"));
     }
 

@@ -57,8 +57,8 @@ fn damaged(path: &Path, reason: impl std::fmt::Display) -> CatalogError {
 /// Reads and checks a file of the export: its version first.
 fn read_versioned<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let bytes = std::fs::read(path).map_err(|e| damaged(path, e))?;
-    let version =
-        version_of(&bytes).map_err(|e| damaged(path, format!("damaged export, not readable: {e}")))?;
+    let version = version_of(&bytes)
+        .map_err(|e| damaged(path, format!("damaged export, not readable: {e}")))?;
     if version > FORMAT_VERSION {
         return Err(damaged(
             path,
@@ -128,7 +128,10 @@ fn check_dataset(path: &Path, code: &ProjectCode, file: &DatasetFile) -> Result<
             "dataset {identifier} does not belong to project {code}"
         )));
     }
-    if path.file_stem().is_none_or(|s| s != file.identifier.as_str()) {
+    if path
+        .file_stem()
+        .is_none_or(|s| s != file.identifier.as_str())
+    {
         return Err(bad(format!(
             "holds dataset {identifier}, not the one its name says"
         )));
@@ -141,7 +144,8 @@ fn check_dataset(path: &Path, code: &ProjectCode, file: &DatasetFile) -> Result<
         .map_err(|e| bad(format!("technique: {e}")))?;
     // Every path stays inside the dataset's folder, hence the project.
     for (i, f) in file.files.iter().enumerate() {
-        check_relative_path(&format!("files[{i}].path"), &f.path).map_err(|e| bad(e.to_string()))?;
+        check_relative_path(&format!("files[{i}].path"), &f.path)
+            .map_err(|e| bad(e.to_string()))?;
         if !matches!(f.location.as_str(), "local" | "s3" | "symlink") {
             return Err(bad(format!(
                 "files[{i}].location: {:?} is not local, s3 or symlink",
@@ -183,7 +187,12 @@ impl Catalog {
     /// Attaches the project directory `dir` (seed 000's attach). `rescue`
     /// attaches a directory whose lock names another instance that is gone:
     /// the old lock is set aside.
-    pub async fn attach_project(&self, scope: &Scope, dir: &Path, rescue: bool) -> Result<Attached> {
+    pub async fn attach_project(
+        &self,
+        scope: &Scope,
+        dir: &Path,
+        rescue: bool,
+    ) -> Result<Attached> {
         scope.require_admin("attaching a project")?;
         let dir = self.project_directory_argument(dir)?;
         let (lock_found, export) = {
@@ -214,7 +223,9 @@ impl Catalog {
             Err(Taken::Unreadable(reason)) if !rescue => {
                 return Err(CatalogError::conflict(
                     Some("path"),
-                    format!("its lock file cannot be read ({reason}); rescue it if no instance uses it"),
+                    format!(
+                        "its lock file cannot be read ({reason}); rescue it if no instance uses it"
+                    ),
                 ));
             }
             Err(Taken::Io(e)) => return Err(damaged(&lock::path(&dir), e)),
@@ -247,7 +258,10 @@ impl Catalog {
         {
             return Err(CatalogError::conflict(
                 Some("path"),
-                format!("another project with code {code} is in this catalog ({})", p.directory),
+                format!(
+                    "another project with code {code} is in this catalog ({})",
+                    p.directory
+                ),
             ));
         }
         let rescued_lock = if rescue && lock::path(&dir).exists() {
@@ -268,7 +282,11 @@ impl Catalog {
                 .map_err(|taken| match taken {
                     Taken::Held(held) => CatalogError::conflict(
                         Some("path"),
-                        format!("{} was attached by {} meanwhile", dir.display(), held.holder()),
+                        format!(
+                            "{} was attached by {} meanwhile",
+                            dir.display(),
+                            held.holder()
+                        ),
                     ),
                     Taken::Unreadable(r) => CatalogError::conflict(Some("path"), r),
                     Taken::Io(e) => damaged(&lock::path(&dir), e),
@@ -451,7 +469,10 @@ impl Catalog {
             serial: Set(i32::from(identifier.serial())),
             kind: Set(d.kind.clone()),
             technique: Set(d.technique.clone()),
-            instrument_id: Set(d.instrument.as_ref().and_then(|n| instruments.get(n).copied())),
+            instrument_id: Set(d
+                .instrument
+                .as_ref()
+                .and_then(|n| instruments.get(n).copied())),
             instrument_name: Set(d.instrument.clone()),
             sample_id: Set(d.sample.as_ref().and_then(|n| samples.get(n).copied())),
             sample_name: Set(d.sample.clone()),
@@ -479,14 +500,20 @@ impl Catalog {
                 sha256: Set(f.sha256.clone()),
                 format: Set(f.format.clone()),
                 location: Set(f.location.clone()),
-                storage_key: Set(Some(format!("{prefix}{}", f.path))),
+                storage_key: Set(match (&f.storage_key, f.location.as_str()) {
+                    (None, _) => None,
+                    (Some(key), "s3") => Some(key.clone()),
+                    (Some(_), _) => Some(format!("{prefix}{}", f.path)),
+                }),
                 last_verified_at: Set(f.last_verified_at),
                 created_at: Set(f.created_at),
                 ..Default::default()
             })
             .collect();
         for chunk in files.chunks(BATCH) {
-            datafile::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+            datafile::Entity::insert_many(chunk.to_vec())
+                .exec(txn)
+                .await?;
         }
         for s in &d.frame_sets {
             let set = frame_set::ActiveModel {
@@ -527,9 +554,9 @@ impl Catalog {
     /// A directory argument: existing, absolute, and under the projects root,
     /// where storage keys can name its datasets' bytes.
     pub(crate) fn project_directory_argument(&self, dir: &Path) -> Result<PathBuf> {
-        let canonical = dir.canonicalize().map_err(|e| {
-            CatalogError::invalid("path", format!("{}: {e}", dir.display()))
-        })?;
+        let canonical = dir
+            .canonicalize()
+            .map_err(|e| CatalogError::invalid("path", format!("{}: {e}", dir.display())))?;
         if !canonical.is_dir() {
             return Err(CatalogError::invalid(
                 "path",

@@ -114,6 +114,7 @@ impl Catalog {
                 sha256: f.sha256,
                 format: f.format,
                 location: f.location,
+                storage_key: f.storage_key,
                 last_verified_at: f.last_verified_at,
                 created_at: f.created_at,
             })
@@ -198,14 +199,19 @@ impl Catalog {
                 .try_for_each(|(path, bytes)| write_atomic(path, bytes))
         })
         .await
-        .map_err(|e| CatalogError::Filesystem(format!("writing the export of {}: {e}", project.code)))
+        .map_err(|e| {
+            CatalogError::Filesystem(format!("writing the export of {}: {e}", project.code))
+        })
     }
 
     /// Continuous export after a committed change: a failure does not undo the
     /// change, so it is logged loudly; `strata project export` rewrites all.
     pub(crate) async fn export_after_change(&self, project_id: i32, dataset_id: Option<i64>) {
         let result = async {
-            let Some(project) = project::Entity::find_by_id(project_id).one(&self.db).await? else {
+            let Some(project) = project::Entity::find_by_id(project_id)
+                .one(&self.db)
+                .await?
+            else {
                 return Ok(());
             };
             // An archived or detached project's directory may be gone: its
@@ -238,8 +244,10 @@ impl Catalog {
         for row in &rows {
             self.write_export(project, Some(row)).await?;
         }
-        let keep: std::collections::HashSet<String> =
-            rows.iter().map(|r| format!("{}.json", r.identifier)).collect();
+        let keep: std::collections::HashSet<String> = rows
+            .iter()
+            .map(|r| format!("{}.json", r.identifier))
+            .collect();
         let dir = datasets_dir(std::path::Path::new(&project.directory));
         blocking(move || -> std::io::Result<()> {
             if let Ok(entries) = std::fs::read_dir(&dir) {
@@ -253,7 +261,9 @@ impl Catalog {
             Ok(())
         })
         .await
-        .map_err(|e| CatalogError::Filesystem(format!("pruning the export of {}: {e}", project.code)))?;
+        .map_err(|e| {
+            CatalogError::Filesystem(format!("pruning the export of {}: {e}", project.code))
+        })?;
         Ok(rows.len())
     }
 }

@@ -90,6 +90,10 @@ pub struct FileEntry {
     pub format: String,
     /// `local`, `s3` or `symlink` (raw data linked in place: never dereferenced).
     pub location: String,
+    /// Where the bytes are stored; absent for a file only catalogued. A local
+    /// or symlink file's key is recomputed from the dataset's folder on attach
+    /// (it moves with the directory); an `s3` key is kept as it is.
+    pub storage_key: Option<String>,
     pub last_verified_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 use strata_domain::{DatasetStatus, ProjectState};
 
@@ -19,7 +18,9 @@ use crate::{Catalog, CatalogError, Result, Scope};
 
 /// Job statuses in which a job is still at work (CryoSPARC's: a project
 /// cannot be detached or archived under them).
-const RUNNING: [&str; 6] = ["queued", "launched", "started", "running", "waiting", "building"];
+const RUNNING: [&str; 6] = [
+    "queued", "launched", "started", "running", "waiting", "building",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetachReport {
@@ -32,7 +33,12 @@ pub struct DetachReport {
 impl Catalog {
     /// The project by code for a lifecycle action (facility admins: data
     /// managers), with a clear error when missing.
-    async fn lifecycle_project(&self, scope: &Scope, code: &str, action: &str) -> Result<project::Model> {
+    async fn lifecycle_project(
+        &self,
+        scope: &Scope,
+        code: &str,
+        action: &str,
+    ) -> Result<project::Model> {
         scope.require_admin(action)?;
         project::Entity::find()
             .filter(project::Column::Code.eq(code))
@@ -86,20 +92,18 @@ impl Catalog {
         scope: &Scope,
         project: &project::Model,
         state: ProjectState,
-        directory: Option<&Path>,
         action: &'static str,
     ) -> Result<project::Model> {
         let txn = self.db.begin().await?;
         let mut active: project::ActiveModel = project.clone().into();
         active.state = Set(state.as_str().to_owned());
         active.updated_at = Set(Utc::now());
-        if let Some(dir) = directory {
-            active.directory = Set(dir.to_string_lossy().into_owned());
-        }
         let row = active.update(&txn).await?;
         Event::new(scope, action, "project", &project.code)
             .project(project.id)
-            .details(serde_json::json!({ "directory": row.directory, "instance": self.instance.id }))
+            .details(
+                serde_json::json!({ "directory": row.directory, "instance": self.instance.id }),
+            )
             .record(&txn)
             .await?;
         txn.commit().await?;
@@ -109,7 +113,9 @@ impl Catalog {
     /// Detach: nothing may be running; the final export is written, the lock
     /// removed, and the project shows as detached and can no longer be used.
     pub async fn detach_project(&self, scope: &Scope, code: &str) -> Result<DetachReport> {
-        let project = self.lifecycle_project(scope, code, "detaching a project").await?;
+        let project = self
+            .lifecycle_project(scope, code, "detaching a project")
+            .await?;
         Self::require_state(&project, ProjectState::Attached, "detach")?;
         self.require_idle(&project, "detaching").await?;
         let datasets = self.write_full_export(&project).await?;
@@ -118,9 +124,11 @@ impl Catalog {
             let (dir, instance) = (dir.clone(), self.instance.as_ref().clone());
             blocking(move || lock::release(&dir, &instance))
                 .await
-                .map_err(|e| CatalogError::Filesystem(format!("removing the lock of {code}: {e}")))?;
+                .map_err(|e| {
+                    CatalogError::Filesystem(format!("removing the lock of {code}: {e}"))
+                })?;
         }
-        self.set_state(scope, &project, ProjectState::Detached, None, "project.detach")
+        self.set_state(scope, &project, ProjectState::Detached, "project.detach")
             .await?;
         Ok(DetachReport {
             code: project.code,
@@ -132,11 +140,13 @@ impl Catalog {
     /// Archive: the project becomes read-only and keeps its lock; its
     /// directory may then go away (to cold storage) until unarchived.
     pub async fn archive_project(&self, scope: &Scope, code: &str) -> Result<()> {
-        let project = self.lifecycle_project(scope, code, "archiving a project").await?;
+        let project = self
+            .lifecycle_project(scope, code, "archiving a project")
+            .await?;
         Self::require_state(&project, ProjectState::Attached, "archive")?;
         self.require_idle(&project, "archiving").await?;
         self.write_full_export(&project).await?;
-        self.set_state(scope, &project, ProjectState::Archived, None, "project.archive")
+        self.set_state(scope, &project, ProjectState::Archived, "project.archive")
             .await?;
         Ok(())
     }
@@ -145,7 +155,9 @@ impl Catalog {
     /// how a project is moved or renamed. Dataset folders and storage keys
     /// follow the new directory.
     pub async fn unarchive_project(&self, scope: &Scope, code: &str, dir: &Path) -> Result<()> {
-        let project = self.lifecycle_project(scope, code, "unarchiving a project").await?;
+        let project = self
+            .lifecycle_project(scope, code, "unarchiving a project")
+            .await?;
         Self::require_state(&project, ProjectState::Archived, "unarchive")?;
         let dir = self.project_directory_argument(dir)?;
         let (held, export) = {
@@ -212,16 +224,24 @@ impl Catalog {
                         .into(),
                 )
                 .filter(datafile::Column::DatasetId.eq(d.id))
+                .filter(datafile::Column::Location.ne("s3"))
                 .exec(&txn)
                 .await?;
             let mut active: dataset::ActiveModel = d.into();
             active.folder = Set(folder);
             active.update(&txn).await?;
         }
-        txn.commit().await?;
-        let row = self
-            .set_state(scope, &project, ProjectState::Attached, Some(&dir), "project.unarchive")
+        let mut active: project::ActiveModel = project.clone().into();
+        active.state = Set(ProjectState::Attached.as_str().to_owned());
+        active.directory = Set(dir.to_string_lossy().into_owned());
+        active.updated_at = Set(Utc::now());
+        let row = active.update(&txn).await?;
+        Event::new(scope, "project.unarchive", "project", &project.code)
+            .project(project.id)
+            .details(serde_json::json!({ "from": old, "directory": row.directory }))
+            .record(&txn)
             .await?;
+        txn.commit().await?;
         let instance = self.instance.as_ref().clone();
         let _ = blocking(move || lock::refresh(&dir, &instance)).await;
         self.write_full_export(&row).await?;
@@ -230,7 +250,9 @@ impl Catalog {
 
     /// Rewrites the whole export of an attached project.
     pub async fn export_project(&self, scope: &Scope, code: &str) -> Result<usize> {
-        let project = self.lifecycle_project(scope, code, "exporting a project").await?;
+        let project = self
+            .lifecycle_project(scope, code, "exporting a project")
+            .await?;
         Self::require_state(&project, ProjectState::Attached, "export")?;
         self.write_full_export(&project).await
     }
@@ -275,9 +297,7 @@ impl Catalog {
                 })
             })
             .await
-            .map_err(|e| {
-                CatalogError::Filesystem(format!("creating {}: {e}", dir.display()))
-            })?;
+            .map_err(|e| CatalogError::Filesystem(format!("creating {}: {e}", dir.display())))?;
         }
         self.write_export(project, None).await
     }

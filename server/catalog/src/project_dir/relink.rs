@@ -132,7 +132,10 @@ mod tests {
 
         let done = relink_dir(&project, &old, &new, false).unwrap();
         assert_eq!(done.repointed[0].2, new.join("movie.tif"));
-        assert_eq!(std::fs::read(project.join("ML-1/movie.tif")).unwrap(), b"raw");
+        assert_eq!(
+            std::fs::read(project.join("ML-1/movie.tif")).unwrap(),
+            b"raw"
+        );
         assert_eq!(
             done.dangling,
             vec![(project.join("ML-1/gone.tif"), root.path().join("gone.tif"))]

@@ -60,9 +60,13 @@ fn measure(dir: &Path, datasets: &[String]) -> ProjectStorage {
 
 impl Catalog {
     /// Recomputes a project's size on disk and stores it.
-    pub async fn refresh_project_storage(&self, scope: &Scope, code: &str) -> Result<ProjectStorage> {
-        let project = self.project_model(scope, "project", code).await?;
+    pub async fn refresh_project_storage(
+        &self,
+        scope: &Scope,
+        code: &str,
+    ) -> Result<ProjectStorage> {
         scope.require_admin("measuring a project")?;
+        let project = self.project_model(scope, "project", code).await?;
         self.refresh_project_storage_by_id(project.id).await
     }
 
@@ -111,7 +115,10 @@ impl Catalog {
     pub(crate) async fn dataset_changed(&self, project_id: i32, dataset_id: i64) {
         self.export_after_change(project_id, Some(dataset_id)).await;
         if let Err(err) = project::Entity::update_many()
-            .col_expr(project::Column::SizeStale, sea_orm::sea_query::Expr::value(true))
+            .col_expr(
+                project::Column::SizeStale,
+                sea_orm::sea_query::Expr::value(true),
+            )
             .filter(project::Column::Id.eq(project_id))
             .exec(&self.db)
             .await

@@ -3,6 +3,7 @@ pub mod export_schema;
 pub mod ingest;
 pub mod instrument;
 pub mod progress;
+pub mod project;
 pub mod query;
 pub mod serve;
 pub mod sync;
