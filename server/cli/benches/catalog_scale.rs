@@ -7,8 +7,10 @@
 //! Creates (or, when complete, reuses) the database `strata_bench`. Set
 //! STRATA_BENCH_DATASETS for another size and STRATA_BENCH_RELOAD=1 to rebuild.
 //! Prints p50/p99 of a lookup by identifier, a filtered search (project +
-//! date window + two parameter conditions, first 50) and its totalCount, and
-//! the PostgreSQL plan of the search.
+//! date window + two parameter conditions, first 50) and its totalCount,
+//! `datasetFacets` for filtered searches (with buckets over two parameters), a
+//! search by two parameter ranges alone (first 50, newest first), and the
+//! PostgreSQL plans of the searches.
 
 use std::time::{Duration, Instant};
 
@@ -20,8 +22,13 @@ use strata_catalog::{
 };
 
 const PROJECTS: i64 = 20;
+/// Distinct sample names (each used in several projects).
+const SAMPLES: i64 = 300;
 const ITERATIONS: usize = 400;
 const WARMUP: usize = 40;
+/// Facets read every match rather than a page: fewer runs.
+const FACET_ITERATIONS: usize = 200;
+const FACET_WARMUP: usize = 20;
 /// Twenty numeric parameters of cryo-EM acquisition, motion correction and CTF, with value ranges.
 const PARAMETERS: &[(&str, f64, f64)] = &[
     ("EM_voltage", 100_000.0, 300_000.0),
@@ -77,6 +84,7 @@ async fn load(db: &DatabaseConnection, datasets: i64) {
         PARAMETERS.len()
     );
     // Five years of acquisitions per project; a quarter of the projects' embargoes have ended.
+    // Four datasets in five are cryo-EM, the others cryo-ET; 300 sample names.
     let per_project = datasets / PROJECTS;
     let step = 5 * 365 * 86_400 / per_project.max(1);
     exec(db, &format!(
@@ -114,8 +122,10 @@ async fn load(db: &DatabaseConnection, datasets: i64) {
                               sample_id, sample_name, description, folder, status, size_bytes, file_count, public_from,
                               parameters, created_at, updated_at)
          SELECT p.code || '-' || to_char(t.at, 'YYYY-MM-DD-HH24-MI-SS') || '-' || lpad((g % 10000)::text, 4, '0'),
-                p.id, t.at, g % 10000, CASE WHEN g % 3 = 0 THEN 'processed' ELSE 'raw' END, 'cryo-em',
-                1 + g % 2, CASE WHEN g % 2 = 0 THEN 'Krios-G4' ELSE 'Glacios' END, NULL, NULL,
+                p.id, t.at, g % 10000, CASE WHEN g % 3 = 0 THEN 'processed' ELSE 'raw' END,
+                CASE WHEN g % 5 = 4 THEN 'cryo-et' ELSE 'cryo-em' END,
+                1 + g % 2, CASE WHEN g % 2 = 0 THEN 'Krios-G4' ELSE 'Glacios' END,
+                NULL, 'sample-' || lpad(((g / 7) % {SAMPLES})::text, 3, '0'),
                 'Grid square ' || (g % 997) || ' of session ' || (g / 5000), '/bench/' || g, 'complete',
                 (g % 1000) * 1048576, 40, p.embargo_end,
                 (SELECT jsonb_object_agg(r.name, round((r.lo + random() * (r.hi - r.lo) + 0 * g)::numeric, r.decimals)::float8)
@@ -153,6 +163,10 @@ impl Lcg {
     }
 }
 
+/// Whether a loaded catalog has the current layout (sample names and two
+/// techniques since the facets benchmark), so that an older one is rebuilt.
+const LAYOUT_CHECK: &str = "SELECT COUNT(*) FROM dataset WHERE id <= 10 AND sample_name IS NOT NULL AND technique = 'cryo-et'";
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
@@ -163,18 +177,26 @@ struct Measured {
     times: Vec<Duration>,
 }
 
-async fn measure<F, Fut>(name: &'static str, mut run: F) -> Measured
+async fn measure<F, Fut>(name: &'static str, run: F) -> Measured
 where
     F: FnMut(usize) -> Fut,
     Fut: Future<Output = ()>,
 {
-    for i in 0..WARMUP {
+    measure_n(name, WARMUP, ITERATIONS, run).await
+}
+
+async fn measure_n<F, Fut>(name: &'static str, warmup: usize, runs: usize, mut run: F) -> Measured
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for i in 0..warmup {
         run(i).await;
     }
-    let mut times = Vec::with_capacity(ITERATIONS);
-    for i in 0..ITERATIONS {
+    let mut times = Vec::with_capacity(runs);
+    for i in 0..runs {
         let started = Instant::now();
-        run(WARMUP + i).await;
+        run(warmup + i).await;
         times.push(started.elapsed());
     }
     times.sort();
@@ -212,7 +234,18 @@ async fn main() {
             .ok()
             .flatten()
             .and_then(|r| r.try_get_by_index::<i64>(0).ok());
-        n == Some(datasets)
+        n == Some(datasets) && {
+            let layout = db
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    LAYOUT_CHECK,
+                ))
+                .await
+                .ok()
+                .flatten()
+                .and_then(|r| r.try_get_by_index::<i64>(0).ok());
+            layout.is_some_and(|n| n > 0)
+        }
     };
     if reload || !complete {
         if exists {
@@ -318,49 +351,182 @@ async fn main() {
     const SEARCH: &str = "query($f: DatasetFilter) { datasets(filter: $f, first: 50) { edges { node { identifier acquiredAt instrument } } pageInfo { hasNextPage endCursor } } }";
     const COUNT: &str =
         "query($f: DatasetFilter) { datasets(filter: $f, first: 0) { totalCount } }";
+    const FACETS: &str = "query($f: DatasetFilter, $b: [ParameterBucketsInput!]!) { datasetFacets(filter: $f, parameterBuckets: $b) {
+        total technique { value count } instrument { value count } project { value count } sample { value count } kind { value count }
+        parameters { name from to missing buckets { from to count } } } }";
 
     let found = ask(LOOKUP, json!({ "id": identifiers[0] })).await;
     assert_eq!(
         found["data"]["dataset"]["identifier"], identifiers[0],
         "the generated identifiers exist"
     );
+    // Facets over filtered searches: cryo-EM in a one-year window (every
+    // visible project), a member project in a one-year window, and the searches
+    // above; each with buckets over two parameters.
+    let facet_filters = |seed: u64, kind: &str| -> Vec<Value> {
+        let mut rng = Lcg(seed);
+        (0..FACET_WARMUP + FACET_ITERATIONS)
+            .map(|i| {
+                let year = 2020 + rng.below(4);
+                let month = 1 + rng.below(12);
+                let mut f = json!({
+                    "acquiredFrom": format!("{year}-{month:02}-01T00:00:00Z"),
+                    "acquiredUntil": format!("{}-{month:02}-01T00:00:00Z", year + 1),
+                });
+                match kind {
+                    "technique" => f["technique"] = json!("CRYO_EM"),
+                    "project" => f["project"] = json!(format!("B{:02}", 1 + rng.below(3))),
+                    _ => f = searches[i].clone(),
+                }
+                f
+            })
+            .collect()
+    };
+    let facets_by_technique = facet_filters(13, "technique");
+    let facets_by_project = facet_filters(17, "project");
+    let facets_of_searches = facet_filters(0, "search");
+    let buckets = json!([
+        { "name": "EM_voltage" },
+        { "name": "EMCTF_resolution_limit", "from": 2.0, "to": 8.0, "buckets": 12 },
+    ]);
+
+    // Two parameter ranges alone (no project, no dates): two of the twenty
+    // parameters at random, each range 10 to 50 % of the values' span at a
+    // random place, first 50, newest first. Values are uniform and independent,
+    // so a search matches the product of the two fractions of all datasets.
+    let mut range_fractions = Vec::new();
+    let ranges: Vec<Value> = {
+        let mut rng = Lcg(19);
+        (0..WARMUP + ITERATIONS)
+            .map(|_| {
+                let a = rng.below(PARAMETERS.len() as u64) as usize;
+                let b = (a + 1 + rng.below(PARAMETERS.len() as u64 - 1) as usize) % PARAMETERS.len();
+                let mut fraction = 1.0;
+                let conditions: Vec<Value> = [a, b]
+                    .iter()
+                    .map(|&p| {
+                        let (name, lo, hi) = PARAMETERS[p];
+                        let width = (10 + rng.below(41)) as f64 / 100.0;
+                        let start = lo + (hi - lo) * (1.0 - width) * rng.below(1001) as f64 / 1000.0;
+                        fraction *= width;
+                        json!({ "name": name, "between": { "min": start, "max": start + (hi - lo) * width } })
+                    })
+                    .collect();
+                range_fractions.push(fraction);
+                json!({ "parameters": conditions })
+            })
+            .collect()
+    };
+    range_fractions.sort_by(f64::total_cmp);
+
+    // STRATA_BENCH_ONLY=facets,range (of lookup, search, count, facets, range)
+    // runs a part, for working on it.
+    let only = std::env::var("STRATA_BENCH_ONLY").ok();
+    let runs = |part: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|p| p == part))
+    };
+
     let counts = std::sync::Mutex::new(Vec::new());
-    let results = vec![
-        measure("dataset by identifier", |i| {
-            let id = identifiers[i].clone();
-            let ask = &ask;
-            async move {
-                let a = ask(LOOKUP, json!({ "id": id })).await;
-                assert!(!a["data"]["dataset"].is_null());
-            }
-        })
-        .await,
-        measure("filtered search, first 50", |i| {
-            let f = searches[i].clone();
-            let ask = &ask;
-            async move {
-                ask(SEARCH, json!({ "f": f })).await;
-            }
-        })
-        .await,
-        measure("its totalCount", |i| {
-            let f = searches[i].clone();
-            let ask = &ask;
-            let counts = &counts;
-            async move {
-                let a = ask(COUNT, json!({ "f": f })).await;
-                counts
-                    .lock()
-                    .unwrap()
-                    .push(a["data"]["datasets"]["totalCount"].as_i64().unwrap());
-            }
-        })
-        .await,
-    ];
+    let totals = std::sync::Mutex::new(Vec::new());
+    let mut results = Vec::new();
+    if runs("lookup") {
+        results.push(
+            measure("dataset by identifier", |i| {
+                let id = identifiers[i].clone();
+                let ask = &ask;
+                async move {
+                    let a = ask(LOOKUP, json!({ "id": id })).await;
+                    assert!(!a["data"]["dataset"].is_null());
+                }
+            })
+            .await,
+        );
+    }
+    if runs("search") {
+        results.push(
+            measure("filtered search, first 50", |i| {
+                let f = searches[i].clone();
+                let ask = &ask;
+                async move {
+                    ask(SEARCH, json!({ "f": f })).await;
+                }
+            })
+            .await,
+        );
+    }
+    if runs("count") {
+        results.push(
+            measure("its totalCount", |i| {
+                let f = searches[i].clone();
+                let ask = &ask;
+                let counts = &counts;
+                async move {
+                    let a = ask(COUNT, json!({ "f": f })).await;
+                    counts
+                        .lock()
+                        .unwrap()
+                        .push(a["data"]["datasets"]["totalCount"].as_i64().unwrap());
+                }
+            })
+            .await,
+        );
+    }
+    if runs("facets") {
+        for (name, filters) in [
+            ("facets: cryo-EM, one year", &facets_by_technique),
+            ("facets: member project, one year", &facets_by_project),
+            ("facets: the filtered searches", &facets_of_searches),
+        ] {
+            let seen = std::sync::Mutex::new(Vec::new());
+            let m = measure_n(name, FACET_WARMUP, FACET_ITERATIONS, |i| {
+                let f = filters[i].clone();
+                let (ask, seen, buckets) = (&ask, &seen, &buckets);
+                async move {
+                    let a = ask(FACETS, json!({ "f": f, "b": buckets })).await;
+                    let facets = &a["data"]["datasetFacets"];
+                    let histogram: u64 = facets["parameters"][0]["buckets"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|b| b["count"].as_u64().unwrap())
+                        .sum();
+                    let total = facets["total"].as_u64().unwrap();
+                    assert_eq!(histogram, total, "every match has a voltage, in range");
+                    seen.lock().unwrap().push(total);
+                }
+            })
+            .await;
+            let mut seen = seen.into_inner().unwrap();
+            seen.sort();
+            totals
+                .lock()
+                .unwrap()
+                .push((name, seen[seen.len() / 2], seen[seen.len() - 1]));
+            results.push(m);
+        }
+    }
+    if runs("range") {
+        results.push(
+            measure("two parameter ranges, first 50", |i| {
+                let f = ranges[i].clone();
+                let ask = &ask;
+                async move {
+                    let a = ask(SEARCH, json!({ "f": f })).await;
+                    assert_eq!(
+                        a["data"]["datasets"]["edges"].as_array().unwrap().len(),
+                        50,
+                        "a full page for {f}"
+                    );
+                }
+            })
+            .await,
+        );
+    }
     let mut counts = counts.into_inner().unwrap();
     counts.sort();
     println!(
-        "\n## Catalog at scale: {datasets} datasets, {parameters} parameter values (PostgreSQL, over HTTP, {ITERATIONS} runs each)\n"
+        "\n## Catalog at scale: {datasets} datasets, {parameters} parameter values (PostgreSQL, over HTTP, {ITERATIONS} runs each, facets {FACET_ITERATIONS})\n"
     );
     println!("| query | p50 (ms) | p99 (ms) | max (ms) |");
     println!("| --- | ---: | ---: | ---: |");
@@ -373,12 +539,30 @@ async fn main() {
             percentile(&m.times, 1.0)
         );
     }
-    println!(
-        "\nMatches per search: median {}, max {}.",
-        counts[counts.len() / 2],
-        counts[counts.len() - 1]
-    );
+    if !counts.is_empty() {
+        println!(
+            "\nMatches per search: median {}, max {}.",
+            counts[counts.len() / 2],
+            counts[counts.len() - 1]
+        );
+    }
+    for (name, median, max) in totals.into_inner().unwrap() {
+        println!("Matches per {name}: median {median}, max {max}.");
+    }
+    if runs("range") {
+        println!(
+            "Two parameter ranges: each matches {:.2} % of all datasets in the median, {:.2} % at least ({} visible in the median).",
+            100.0 * range_fractions[range_fractions.len() / 2],
+            100.0 * range_fractions[0],
+            (range_fractions[range_fractions.len() / 2] * datasets as f64 * 0.4).round()
+        );
+    }
 
+    let scope = catalog.authenticate(&token).await.unwrap();
+    let first_50 = PageRequest {
+        first: Some(50),
+        ..Default::default()
+    };
     let filter = DatasetFilter {
         project: Some("B02".into()),
         acquired_from: Some("2022-03-01T00:00:00Z".parse().unwrap()),
@@ -395,21 +579,34 @@ async fn main() {
         ],
         ..DatasetFilter::default()
     };
-    let scope = catalog.authenticate(&token).await.unwrap();
     let plan = catalog
-        .explain_search(
-            &scope,
-            &filter,
-            DatasetOrder::default(),
-            &PageRequest {
-                first: Some(50),
-                ..Default::default()
-            },
-        )
+        .explain_search(&scope, &filter, DatasetOrder::default(), &first_50)
         .await
         .unwrap();
     println!(
         "\nPlan of the search (B02, one year, two parameter conditions, first 50):\n\n```\n{}\n```",
+        plan.join("\n")
+    );
+    // The narrowest two-range search of the run (the longest walk).
+    let narrowest = DatasetFilter {
+        parameters: vec![
+            ParameterCondition {
+                name: "EMCTF_resolution_limit".into(),
+                op: ParameterOp::Between(3.0, 3.6),
+            },
+            ParameterCondition {
+                name: "EM_dose_per_frame".into(),
+                op: ParameterOp::Between(1.0, 1.15),
+            },
+        ],
+        ..DatasetFilter::default()
+    };
+    let plan = catalog
+        .explain_search(&scope, &narrowest, DatasetOrder::default(), &first_50)
+        .await
+        .unwrap();
+    println!(
+        "\nPlan of a two-range search (EMCTF_resolution_limit 3 to 3.6, EM_dose_per_frame 1 to 1.15: 1 % of datasets, first 50):\n\n```\n{}\n```",
         plan.join("\n")
     );
 }

@@ -112,6 +112,20 @@ pub enum ProjectCommand {
     },
     /// Rewrite the whole export of a project into its directory.
     Export { code: String },
+    /// Repoint the project's raw-data links when the raw data moved, and list
+    /// links whose target is gone; links are never dereferenced.
+    Relink {
+        code: String,
+        /// The raw data's old location (a path prefix of the links' targets).
+        #[arg(long, value_name = "OLD")]
+        from: PathBuf,
+        /// Its new location.
+        #[arg(long, value_name = "NEW")]
+        to: PathBuf,
+        /// Only report what would change.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// A project's size on disk, broken down into datasets, jobs, sessions and the rest.
     Stats {
         code: String,

@@ -871,3 +871,71 @@ async fn an_archived_project_is_moved_and_unarchived_and_its_files_still_verify(
         "{shown}"
     );
 }
+
+/// Raw data registered in place (links) follows the raw data when it moves:
+/// `verify` fails while the links dangle and passes once they are repointed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relink_repoints_raw_data_links_after_the_raw_data_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path()).await;
+    let raw = dir.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    write_noise(&raw.join("movie.mrc"), 1 << 20);
+    std::fs::write(
+        raw.join("files_for_upload.csv"),
+        "dataset_id,file_name,description\nML-2022-10-01-10-00-00-0001,movie.mrc,raw movie\n",
+    )
+    .unwrap();
+    let manifest = raw.join("files_for_upload.csv");
+    let out = strata(
+        dir.path(),
+        &[
+            "ingest",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--upload-type",
+            "link",
+            "--technique",
+            "cryo-em",
+            "--quiet",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let moved = dir.path().join("raw-archive");
+    std::fs::rename(&raw, &moved).unwrap();
+    let broken = strata(dir.path(), &["verify", "--quiet"]);
+    assert!(!broken.status.success());
+    let (from, to) = (raw.to_str().unwrap(), moved.to_str().unwrap());
+    let preview = strata(
+        dir.path(),
+        &[
+            "project",
+            "relink",
+            "ML",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--dry-run",
+        ],
+    );
+    assert!(preview.status.success(), "{}", text(&preview.stderr));
+    assert!(
+        text(&preview.stdout).contains("would repoint"),
+        "{}",
+        text(&preview.stdout)
+    );
+    let relinked = strata(
+        dir.path(),
+        &["project", "relink", "ML", "--from", from, "--to", to],
+    );
+    assert!(relinked.status.success(), "{}", text(&relinked.stderr));
+    assert!(text(&relinked.stderr).contains("1 link(s) repointed, 0 dangling"));
+    let link = dir
+        .path()
+        .join("projects/ST-membranes/ML-2022-10-01-10-00-00-0001/movie.mrc");
+    assert_eq!(std::fs::read_link(&link).unwrap(), moved.join("movie.mrc"));
+    let ok = strata(dir.path(), &["verify", "--quiet"]);
+    assert!(ok.status.success(), "{}", text(&ok.stdout));
+}

@@ -98,6 +98,40 @@ pub async fn run(config: &Config, cmd: ProjectCommand) -> anyhow::Result<()> {
             let project = catalog.project(&scope, &code).await?;
             eprintln!("project {code} unarchived from {}", project.directory);
         }
+        ProjectCommand::Relink {
+            code,
+            from,
+            to,
+            dry_run,
+        } => {
+            let report = catalog
+                .relink_project(&scope, &code, &from, &to, dry_run)
+                .await?;
+            let verb = if dry_run {
+                "would repoint"
+            } else {
+                "repointed"
+            };
+            for (link, old, new) in &report.repointed {
+                println!(
+                    "{verb} {} : {} -> {}",
+                    link.display(),
+                    old.display(),
+                    new.display()
+                );
+            }
+            for (link, target) in &report.dangling {
+                println!("DANGLING  {} -> {}", link.display(), target.display());
+            }
+            eprintln!(
+                "{} link(s) {verb}, {} dangling",
+                report.repointed.len(),
+                report.dangling.len()
+            );
+            if !report.dangling.is_empty() {
+                anyhow::bail!("{} link(s) point at nothing", report.dangling.len());
+            }
+        }
         ProjectCommand::Export { code } => {
             let datasets = catalog.export_project(&scope, &code).await?;
             eprintln!("project {code} exported: {datasets} dataset(s) written");
