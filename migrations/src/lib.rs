@@ -16,6 +16,7 @@ mod m20261121_000007_create_events;
 mod m20261121_000008_denormalise_parameters;
 mod m20261121_000009_frame_parameters;
 mod m20261121_000010_instance_and_project_storage;
+mod m20261121_000011_job_results;
 mod util;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_denormalise_parameters::Migration),
             Box::new(m20261121_000009_frame_parameters::Migration),
             Box::new(m20261121_000010_instance_and_project_storage::Migration),
+            Box::new(m20261121_000011_job_results::Migration),
         ]
     }
 }

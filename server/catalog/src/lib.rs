@@ -18,6 +18,7 @@ mod frames;
 mod ingest;
 mod instance;
 mod instruments;
+pub mod jobs;
 mod landings;
 mod lineage;
 mod loaders;

@@ -16,6 +16,9 @@ pub struct Model {
     pub size_bytes: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub title: String,
+    pub inputs_unavailable: bool,
+    pub completed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

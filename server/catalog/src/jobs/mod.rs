@@ -1,0 +1,10 @@
+//! Jobs as pipelines report them, final results and ancestors of final, and
+//! the cleanup tool (seed 001): one planner for the preview and the run.
+
+mod cleanup;
+pub mod graph;
+pub mod plan;
+mod report;
+
+pub use cleanup::{CleanupReport, JobCleared};
+pub use report::{Job, JobInputSpec, JobResultRecord, NewJob, NewJobResult};
