@@ -7,6 +7,7 @@ mod data;
 mod datasets;
 mod facets;
 mod health;
+mod jobs;
 mod lineage;
 mod parameters;
 mod projects;

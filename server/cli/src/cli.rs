@@ -61,6 +61,143 @@ pub enum Command {
     /// sizes (needs direct access to the catalog).
     #[command(subcommand)]
     Project(ProjectCommand),
+    /// A project's jobs: list them, mark final results, clear and delete
+    /// (needs direct access to the catalog).
+    #[command(subcommand)]
+    Job(JobCommand),
+    /// The cleanup tool (CryoSPARC's Cleanup Data): preview what a cleanup
+    /// would free, then run it (needs direct access to the catalog).
+    #[command(subcommand)]
+    Cleanup(CleanupCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// List a project's jobs: uid, type, category, status, finality, size.
+    List {
+        /// The project's code.
+        project: String,
+        /// Print JSON (sizes in bytes) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a job as a final result: it and its ancestors are kept by
+    /// cleanups (ancestors may be cleared, never deleted).
+    Final {
+        /// The project's code.
+        project: String,
+        /// The job's uid (e.g. J42).
+        uid: String,
+        /// Unmark it instead.
+        #[arg(long)]
+        unmark: bool,
+    },
+    /// Clear a job: its outputs go, its metadata and parameters stay, and it
+    /// is set back to building so it can be re-run.
+    Clear {
+        /// The project's code.
+        project: String,
+        /// The job's uid (e.g. J42).
+        uid: String,
+    },
+    /// Delete a job and its outputs.
+    Delete {
+        /// The project's code.
+        project: String,
+        /// The job's uid (e.g. J42).
+        uid: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CleanupCommand {
+    /// Show what a cleanup with these options would do: the estimate, then
+    /// the project's jobs by preprocessing category, intermediate results,
+    /// finality and status. Nothing changes.
+    Preview(CleanupArgs),
+    /// Run the cleanup the preview shows, and print what it freed.
+    Run(CleanupArgs),
+}
+
+/// What a cleanup option does to the jobs it selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CleanupAction {
+    /// Empty the job's folder and set it back to building; keep the job.
+    Clear,
+    /// Clear, then delete the job (ancestors of final results are only cleared).
+    ClearAndDelete,
+}
+
+impl From<CleanupAction> for strata_catalog::jobs::plan::Action {
+    fn from(action: CleanupAction) -> Self {
+        match action {
+            CleanupAction::Clear => Self::Clear,
+            CleanupAction::ClearAndDelete => Self::ClearAndDelete,
+        }
+    }
+}
+
+/// One `--preprocessing CATEGORY[=ACTION]` flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreprocessingFlag {
+    /// The category named, or every preprocessing category for `all`.
+    pub categories: Vec<strata_catalog::jobs::plan::Category>,
+    pub action: CleanupAction,
+}
+
+impl std::str::FromStr for PreprocessingFlag {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        use clap::ValueEnum as _;
+        use strata_catalog::jobs::plan::Category;
+        let (name, action) = match s.split_once('=') {
+            Some((name, action)) => (
+                name,
+                CleanupAction::from_str(action, false).map_err(|_| {
+                    format!("unknown action {action:?}; expected clear or clear-and-delete")
+                })?,
+            ),
+            None => (s, CleanupAction::Clear),
+        };
+        let categories = if name == "all" {
+            Category::PREPROCESSING.to_vec()
+        } else {
+            vec![name.parse::<Category>().map_err(|e| e.to_string())?]
+        };
+        Ok(Self { categories, action })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// The project's code.
+    pub project: String,
+    /// Clean only the jobs in this workspace (by name); jobs linked into
+    /// several workspaces are part of each.
+    #[arg(long)]
+    pub workspace: Option<String>,
+    /// Clear the preprocessing jobs of a category (motion-correction,
+    /// ctf-estimation, particle-picking, extraction, restack, or all), with
+    /// `=clear` (the default) or `=clear-and-delete`; repeat for several, a
+    /// later flag overriding an earlier one for the same category.
+    #[arg(long = "preprocessing", value_name = "CATEGORY[=ACTION]")]
+    pub preprocessing: Vec<PreprocessingFlag>,
+    /// Clear the intermediate results no downstream job reads.
+    #[arg(long)]
+    pub intermediate: bool,
+    /// Clear (or clear and delete) jobs that are neither final nor ancestors of final.
+    #[arg(long, value_enum, value_name = "ACTION", num_args = 0..=1, default_missing_value = "clear")]
+    pub non_final: Option<CleanupAction>,
+    /// Clear (or clear and delete) killed jobs.
+    #[arg(long, value_enum, value_name = "ACTION", num_args = 0..=1, default_missing_value = "clear")]
+    pub killed: Option<CleanupAction>,
+    /// Clear (or clear and delete) failed jobs.
+    #[arg(long, value_enum, value_name = "ACTION", num_args = 0..=1, default_missing_value = "clear")]
+    pub failed: Option<CleanupAction>,
+    /// Print JSON (the plan, sizes in bytes) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -28,6 +28,8 @@ async fn main() -> ExitCode {
         Command::Download(args) => commands::download::run(&config, args).await,
         Command::Sync(args) => commands::sync::run(&config, args).await,
         Command::Project(cmd) => commands::project::run(&config, cmd).await,
+        Command::Job(cmd) => commands::job::run(&config, cmd).await,
+        Command::Cleanup(cmd) => commands::cleanup::run(&config, cmd).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -939,3 +939,300 @@ async fn relink_repoints_raw_data_links_after_the_raw_data_moved() {
     let ok = strata(dir.path(), &["verify", "--quiet"]);
     assert!(ok.status.success(), "{}", text(&ok.stdout));
 }
+
+/// Reports a completed job that wrote `outputs` and `intermediates` (name,
+/// bytes) into its folder, through the catalog as a pipeline would.
+async fn pipeline_job(
+    catalog: &Catalog,
+    project_dir: &Path,
+    category: strata_catalog::jobs::plan::Category,
+    inputs: &[(&str, &[&str])],
+    outputs: &[(&str, usize)],
+    intermediates: &[(&str, usize)],
+) -> String {
+    use strata_catalog::jobs::{JobInputSpec, NewJob, NewJobResult};
+    let scope = Scope::system();
+    let uid = catalog
+        .report_job(
+            &scope,
+            "ML",
+            NewJob {
+                title: format!("{category} job"),
+                job_type: category.as_str().into(),
+                category: Some(category),
+                parameters: serde_json::json!({}),
+                inputs: inputs
+                    .iter()
+                    .map(|(job, results)| JobInputSpec {
+                        job: (*job).into(),
+                        results: results.iter().map(|r| (*r).into()).collect(),
+                    })
+                    .collect(),
+                workspaces: vec!["W1".into()],
+            },
+        )
+        .await
+        .unwrap()
+        .uid;
+    let mut results = Vec::new();
+    for (name, size, intermediate) in outputs
+        .iter()
+        .map(|(n, s)| (n, s, false))
+        .chain(intermediates.iter().map(|(n, s)| (n, s, true)))
+    {
+        let path = format!("{name}.mrc");
+        std::fs::write(
+            project_dir.join("jobs").join(&uid).join(&path),
+            vec![7u8; *size],
+        )
+        .unwrap();
+        results.push(NewJobResult {
+            name: (*name).into(),
+            path,
+            intermediate,
+        });
+    }
+    catalog
+        .record_job_results(&scope, "ML", &uid, results)
+        .await
+        .unwrap();
+    catalog
+        .set_job_status(
+            &scope,
+            "ML",
+            &uid,
+            strata_catalog::jobs::plan::Status::Completed,
+        )
+        .await
+        .unwrap();
+    uid
+}
+
+fn bytes_under(path: &Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if meta.is_dir() {
+        std::fs::read_dir(path)
+            .unwrap()
+            .flatten()
+            .map(|e| bytes_under(&e.path()))
+            .sum()
+    } else {
+        meta.len()
+    }
+}
+
+/// Seed 001 from the shell: final results marked with `strata job final`,
+/// protected from `job clear` and `job delete`, then a cleanup whose preview
+/// shows the bytes it frees and whose run frees exactly those on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_preview_shows_what_cleanup_run_frees_to_the_byte() {
+    use strata_catalog::jobs::plan::Category;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    succeeds(
+        data,
+        &["project", "create", "--code", "ML", "--title", "Membranes"],
+    );
+    let project_dir = data.join("projects/ST-membranes");
+    {
+        let c = catalog(data).await;
+        let import = pipeline_job(
+            &c,
+            &project_dir,
+            Category::Import,
+            &[],
+            &[("movies", 10)],
+            &[],
+        )
+        .await;
+        let motion = pipeline_job(
+            &c,
+            &project_dir,
+            Category::MotionCorrection,
+            &[(&import, &[])],
+            &[("aligned", 4000)],
+            &[],
+        )
+        .await;
+        let ctf = pipeline_job(
+            &c,
+            &project_dir,
+            Category::CtfEstimation,
+            &[(&motion, &[])],
+            &[("ctf", 300)],
+            &[],
+        )
+        .await;
+        let refine = pipeline_job(
+            &c,
+            &project_dir,
+            Category::Other,
+            &[(&ctf, &[])],
+            &[("map", 900)],
+            &[("iter_001", 500), ("iter_002", 700)],
+        )
+        .await;
+        pipeline_job(
+            &c,
+            &project_dir,
+            Category::Other,
+            &[(&refine, &["iter_002"])],
+            &[("branch", 250)],
+            &[],
+        )
+        .await;
+        pipeline_job(
+            &c,
+            &project_dir,
+            Category::Other,
+            &[(&ctf, &[])],
+            &[("junk", 1200)],
+            &[],
+        )
+        .await;
+        assert_eq!([import, motion, ctf, refine], ["J1", "J2", "J3", "J4"]);
+    }
+
+    let marked = succeeds(data, &["job", "final", "ML", "J4"]);
+    assert!(text(&marked.stderr).contains("ML/J4 marked as a final result"));
+    let listed = succeeds(data, &["job", "list", "ML", "--json"]);
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    let ancestors: Vec<&str> = jobs
+        .iter()
+        .filter(|j| j["is_ancestor_of_final"] == true)
+        .map(|j| j["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(ancestors, ["J1", "J2", "J3"]);
+    let table = succeeds(data, &["job", "list", "ML"]);
+    let j4 = text(&table.stdout)
+        .lines()
+        .find(|l| l.trim_start().starts_with("J4 "))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap();
+    assert!(
+        j4.starts_with("J4 other other completed final J3 W1"),
+        "{j4}"
+    );
+    assert!(j4.ends_with("2.05 KiB"), "{j4}");
+
+    for (args, says) in [
+        (["job", "clear", "ML", "J4"], "J4 is a final result"),
+        (["job", "delete", "ML", "J3"], "ancestor of a final result"),
+    ] {
+        let out = strata(data, &args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(text(&out.stderr).contains(says), "{}", text(&out.stderr));
+    }
+    let bad = strata(
+        data,
+        &["cleanup", "preview", "ML", "--preprocessing", "import"],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("import is not a preprocessing category"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let bad = strata(data, &["cleanup", "preview", "ML", "--non-final", "shred"]);
+    assert_eq!(bad.status.code(), Some(2), "clap refuses it");
+
+    succeeds(data, &["project", "stats", "ML", "--refresh"]);
+    let options = [
+        "--workspace",
+        "W1",
+        "--preprocessing",
+        "motion-correction=clear-and-delete",
+        "--intermediate",
+        "--non-final",
+        "clear-and-delete",
+    ];
+    let preview = succeeds(
+        data,
+        &[&["cleanup", "preview", "ML"][..], &options[..]].concat(),
+    );
+    let shown = text(&preview.stdout);
+    // Motion correction cleared (an ancestor of final: never deleted), the
+    // two non-final jobs deleted; the final refinement keeps its intermediates.
+    let freed = 4000 + 250 + 1200;
+    let estimate = shown.find("Estimate").unwrap();
+    let line = shown
+        .lines()
+        .find(|l| l.trim_start().starts_with("frees "))
+        .unwrap_or_else(|| panic!("no estimate line in:\n{shown}"));
+    assert!(
+        line.trim_start()
+            .starts_with(&format!("frees {freed} bytes (5.32 KiB), ")),
+        "{line}"
+    );
+    assert!(line.ends_with("% of the project"), "{line}");
+    let row = |what: &str| {
+        shown
+            .lines()
+            .find(|l| l.trim_start().starts_with(what))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| panic!("no {what} in:\n{shown}"))
+    };
+    assert_eq!(row("jobs cleared"), "jobs cleared 1");
+    assert_eq!(row("jobs deleted"), "jobs deleted 2");
+    assert_eq!(row("total modified"), "total modified 3");
+    assert_eq!(
+        row("motion correction"),
+        "motion correction 1 3.91 KiB 50.9%"
+    );
+    assert_eq!(
+        row("ancestor of final"),
+        "ancestor of final 3 4.21 KiB 54.8%"
+    );
+    assert_eq!(row("J2 "), "J2 clear preprocessing 3.91 KiB");
+    for tab in [
+        "Preprocessing",
+        "Intermediate results",
+        "Final results",
+        "Killed and failed",
+    ] {
+        assert!(
+            shown.find(tab).is_some_and(|at| at > estimate),
+            "{tab} after the estimate:\n{shown}"
+        );
+    }
+    let json = succeeds(
+        data,
+        &[&["cleanup", "preview", "ML", "--json"][..], &options[..]].concat(),
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(plan["preview"]["estimate"]["bytes_freed"], freed);
+
+    let jobs_dir = project_dir.join("jobs");
+    let before = bytes_under(&jobs_dir);
+    let run = succeeds(
+        data,
+        &[&["cleanup", "run", "ML"][..], &options[..]].concat(),
+    );
+    let after = bytes_under(&jobs_dir);
+    assert_eq!(before - after, freed, "to the byte, on disk");
+    assert!(
+        text(&run.stdout).contains(&format!("freed {freed} bytes (5.32 KiB)")),
+        "{}",
+        text(&run.stdout)
+    );
+    assert!(
+        text(&run.stdout)
+            .contains("1 job(s) cleared, 0 with intermediate results cleared, 2 deleted")
+    );
+
+    // Unmarked, the refinement can be cleared by hand, intermediates and all.
+    succeeds(data, &["job", "final", "ML", "J4", "--unmark"]);
+    let cleared = succeeds(data, &["job", "clear", "ML", "J4"]);
+    assert_eq!(
+        text(&cleared.stdout).trim(),
+        "ML/J4 cleared: freed 2100 bytes (2.05 KiB)"
+    );
+    let again = succeeds(data, &["cleanup", "run", "ML", "--intermediate"]);
+    assert!(
+        text(&again.stdout).contains("nothing to do"),
+        "{}",
+        text(&again.stdout)
+    );
+}

@@ -1,12 +1,14 @@
 //! The GraphQL schema: queries and mutations split by entity and merged, the
 //! per-request context (who is asking, and the DataLoaders), and the limits.
 
+mod cleanup;
 mod context;
 mod dataset;
 mod facets;
 mod filter;
 mod frames;
 mod instrument;
+mod job;
 mod limits;
 mod lineage;
 mod loaders;
@@ -32,6 +34,8 @@ pub struct Query(
     parameter::ParameterQuery,
     lineage::LineageQuery,
     me::MeQuery,
+    job::JobQuery,
+    cleanup::CleanupQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -40,6 +44,8 @@ pub struct Mutation(
     project::ProjectMutation,
     project_lifecycle::ProjectLifecycleMutation,
     instrument::InstrumentMutation,
+    job::JobMutation,
+    cleanup::CleanupMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -120,6 +120,12 @@ impl Project {
         }
     }
 
+    /// The project's jobs (CryoSPARC's), in order of reporting, with their
+    /// status, finality, results and sizes on disk.
+    async fn jobs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::job::Job>> {
+        super::job::jobs_of(ctx, &self.code).await
+    }
+
     /// The project's datasets that the caller may see (the `datasets` query, within this project).
     #[graphql(
         complexity = "first.or(last).unwrap_or(50).min(500) as usize * child_complexity + 10"

@@ -5,8 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
 
 use super::plan::{self, Change, CleanupOptions, Intermediate, JobFacts, Plan, Reason, Status};
 use crate::entity::{job, job_input, job_result, job_workspace, project, workspace};
@@ -31,72 +33,117 @@ pub struct JobCleared {
 }
 
 impl Catalog {
-    /// The planner's view of a project's jobs.
-    async fn job_facts(&self, project: &project::Model) -> Result<Vec<JobFacts>> {
+    /// The planner's view of a project's jobs. A project may hold 100,000
+    /// jobs: only the columns the planner reads are fetched, as tuples, in
+    /// four queries run at once, each one statement for the whole project.
+    async fn job_facts(
+        &self,
+        project: &project::Model,
+        workspace: Option<i32>,
+    ) -> Result<Vec<JobFacts>> {
+        let of_project = || super::report::project_jobs(project.id);
         let jobs = job::Entity::find()
+            .select_only()
+            .columns([
+                job::Column::Id,
+                job::Column::Uid,
+                job::Column::Category,
+                job::Column::Status,
+                job::Column::IsFinal,
+                job::Column::IsAncestorOfFinal,
+                job::Column::SizeBytes,
+            ])
             .filter(job::Column::ProjectId.eq(project.id))
-            .all(&self.db)
-            .await?;
-        // One query per table for the whole project (a subquery on the
-        // project's jobs), whatever the number of jobs.
-        let of_project = || {
-            Query::select()
-                .column(job::Column::Id)
-                .from(job::Entity)
-                .and_where(Expr::col(job::Column::ProjectId).eq(project.id))
-                .to_owned()
-        };
-        // Which results each job's downstream jobs read.
-        let mut used: HashMap<i64, Vec<String>> = HashMap::new();
-        for i in job_input::Entity::find()
-            .filter(job_input::Column::UpstreamJobId.in_subquery(of_project()))
-            .all(&self.db)
-            .await?
-        {
-            let names: Vec<String> = serde_json::from_value(i.results).unwrap_or_default();
-            used.entry(i.upstream_job_id).or_default().extend(names);
-        }
-        let mut workspaces: HashMap<i64, Vec<i32>> = HashMap::new();
-        for w in job_workspace::Entity::find()
-            .filter(job_workspace::Column::JobId.in_subquery(of_project()))
-            .all(&self.db)
-            .await?
-        {
-            workspaces.entry(w.job_id).or_default().push(w.workspace_id);
-        }
-        let mut results: HashMap<i64, Vec<job_result::Model>> = HashMap::new();
-        for r in job_result::Entity::find()
+            .into_tuple::<(i64, String, String, String, bool, bool, i64)>()
+            .all(&self.db);
+        let intermediates = job_result::Entity::find()
+            .select_only()
+            .columns([
+                job_result::Column::JobId,
+                job_result::Column::Name,
+                job_result::Column::SizeBytes,
+            ])
             .filter(job_result::Column::JobId.in_subquery(of_project()))
             .filter(job_result::Column::Intermediate.eq(true))
-            .all(&self.db)
-            .await?
-        {
-            results.entry(r.job_id).or_default().push(r);
+            .into_tuple::<(i64, String, i64)>()
+            .all(&self.db);
+        // Which intermediate results downstream jobs read: only the inputs of
+        // jobs that have intermediates matter.
+        let with_intermediates = sea_orm::sea_query::Query::select()
+            .column(job_result::Column::JobId)
+            .from(job_result::Entity)
+            .and_where(Expr::col(job_result::Column::Intermediate).eq(true))
+            .and_where(Expr::col(job_result::Column::JobId).in_subquery(of_project()))
+            .to_owned();
+        let reads = job_input::Entity::find()
+            .select_only()
+            .columns([job_input::Column::UpstreamJobId, job_input::Column::Results])
+            .filter(job_input::Column::UpstreamJobId.in_subquery(with_intermediates))
+            .into_tuple::<(i64, serde_json::Value)>()
+            .all(&self.db);
+        // Workspaces matter only to a workspace's cleanup, and then only
+        // membership of that one.
+        let members = async {
+            match workspace {
+                None => Ok(Vec::new()),
+                Some(ws) => {
+                    job_workspace::Entity::find()
+                        .select_only()
+                        .column(job_workspace::Column::JobId)
+                        .filter(job_workspace::Column::WorkspaceId.eq(ws))
+                        .into_tuple::<i64>()
+                        .all(&self.db)
+                        .await
+                }
+            }
+        };
+        let (jobs, intermediates, reads, members) =
+            futures::try_join!(jobs, intermediates, reads, members)?;
+
+        let mut used: HashMap<i64, Vec<String>> = HashMap::new();
+        for (upstream, names) in reads {
+            if let serde_json::Value::Array(names) = names {
+                used.entry(upstream).or_default().extend(
+                    names
+                        .into_iter()
+                        .filter_map(|n| n.as_str().map(str::to_owned)),
+                );
+            }
+        }
+        let members: std::collections::HashSet<i64> = members.into_iter().collect();
+        let mut results: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+        for (job_id, name, size) in intermediates {
+            results.entry(job_id).or_default().push((name, size));
         }
         jobs.into_iter()
-            .map(|j| {
-                let used_here = used.get(&j.id);
-                Ok(JobFacts {
-                    id: j.id,
-                    category: j.category.parse().map_err(crate::auth::corrupt)?,
-                    status: j.status.parse().map_err(crate::auth::corrupt)?,
-                    is_final: j.is_final,
-                    is_ancestor_of_final: j.is_ancestor_of_final,
-                    size_bytes: Ord::max(j.size_bytes, 0) as u64,
-                    intermediates: results
-                        .remove(&j.id)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|r| Intermediate {
-                            used_downstream: used_here.is_some_and(|u| u.contains(&r.name)),
-                            name: r.name,
-                            size_bytes: Ord::max(r.size_bytes, 0) as u64,
-                        })
-                        .collect(),
-                    workspaces: workspaces.remove(&j.id).unwrap_or_default(),
-                    uid: j.uid,
-                })
-            })
+            .map(
+                |(id, uid, category, status, is_final, is_ancestor_of_final, size)| {
+                    let used_here = used.get(&id);
+                    Ok(JobFacts {
+                        id,
+                        category: category.parse().map_err(crate::auth::corrupt)?,
+                        status: status.parse().map_err(crate::auth::corrupt)?,
+                        is_final,
+                        is_ancestor_of_final,
+                        size_bytes: Ord::max(size, 0) as u64,
+                        intermediates: results
+                            .remove(&id)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(name, size)| Intermediate {
+                                used_downstream: used_here.is_some_and(|u| u.contains(&name)),
+                                name,
+                                size_bytes: Ord::max(size, 0) as u64,
+                            })
+                            .collect(),
+                        workspaces: workspace
+                            .filter(|_| members.contains(&id))
+                            .into_iter()
+                            .collect(),
+                        uid,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -128,10 +175,9 @@ impl Catalog {
         if let Some(name) = workspace {
             options.workspace = Some(self.workspace_id(&project, name).await?);
         }
-        let facts = self.job_facts(&project).await?;
+        let facts = self.job_facts(&project, options.workspace).await?;
         let project_bytes = Ord::max(project.size_bytes.unwrap_or(0), 0) as u64;
-        plan::plan(&facts, &options, project_bytes)
-            .map_err(|e| CatalogError::invalid("options", e.to_string()))
+        Ok(plan::plan(&facts, &options, project_bytes)?)
     }
 
     /// Runs the cleanup the preview describes, and reports what it freed.

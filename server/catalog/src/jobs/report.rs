@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -411,7 +411,10 @@ impl Catalog {
             query = query.filter(job::Column::Id.eq(id));
         }
         let rows = query.order_by_asc(job::Column::Id).all(&self.db).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let of_these = |column: job_input::Column| match only {
+            Some(id) => column.eq(id),
+            None => column.in_subquery(project_jobs(project.id)),
+        };
         let uids: HashMap<i64, String> = job::Entity::find()
             .filter(job::Column::ProjectId.eq(project.id))
             .all(&self.db)
@@ -428,7 +431,7 @@ impl Catalog {
             .collect();
         let mut inputs: HashMap<i64, Vec<String>> = HashMap::new();
         for i in job_input::Entity::find()
-            .filter(job_input::Column::JobId.is_in(ids.clone()))
+            .filter(of_these(job_input::Column::JobId))
             .all(&self.db)
             .await?
         {
@@ -439,7 +442,10 @@ impl Catalog {
         }
         let mut in_workspaces: HashMap<i64, Vec<String>> = HashMap::new();
         for w in job_workspace::Entity::find()
-            .filter(job_workspace::Column::JobId.is_in(ids.clone()))
+            .filter(match only {
+                Some(id) => job_workspace::Column::JobId.eq(id),
+                None => job_workspace::Column::JobId.in_subquery(project_jobs(project.id)),
+            })
             .all(&self.db)
             .await?
         {
@@ -450,7 +456,10 @@ impl Catalog {
         }
         let mut results: HashMap<i64, Vec<JobResultRecord>> = HashMap::new();
         for r in job_result::Entity::find()
-            .filter(job_result::Column::JobId.is_in(ids))
+            .filter(match only {
+                Some(id) => job_result::Column::JobId.eq(id),
+                None => job_result::Column::JobId.in_subquery(project_jobs(project.id)),
+            })
             .order_by_asc(job_result::Column::Name)
             .all(&self.db)
             .await?
@@ -488,6 +497,16 @@ impl Catalog {
     }
 }
 
+/// The ids of a project's jobs, as a subquery: one statement whatever their
+/// number (SQLite binds at most 32,766 values).
+pub(crate) fn project_jobs(project_id: i32) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(job::Column::Id)
+        .from(job::Entity)
+        .and_where(Expr::col(job::Column::ProjectId).eq(project_id))
+        .to_owned()
+}
+
 /// Stores which jobs of the project are ancestors of a final one.
 pub(crate) async fn recompute_ancestors(db: &impl ConnectionTrait, project_id: i32) -> Result<()> {
     let jobs = job::Entity::find()
@@ -497,7 +516,7 @@ pub(crate) async fn recompute_ancestors(db: &impl ConnectionTrait, project_id: i
     let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
     let finals: Vec<i64> = jobs.iter().filter(|j| j.is_final).map(|j| j.id).collect();
     let edges: Vec<(i64, i64)> = job_input::Entity::find()
-        .filter(job_input::Column::JobId.is_in(ids.clone()))
+        .filter(job_input::Column::JobId.in_subquery(project_jobs(project_id)))
         .all(db)
         .await?
         .into_iter()

@@ -1,7 +1,9 @@
+pub mod cleanup;
 pub mod download;
 pub mod export_schema;
 pub mod ingest;
 pub mod instrument;
+pub mod job;
 pub mod progress;
 pub mod project;
 pub mod query;
