@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use strata_domain::Role;
@@ -137,14 +137,13 @@ impl Catalog {
             ));
         }
         let txn = self.db.begin().await?;
-        let count = job::Entity::find()
-            .filter(job::Column::ProjectId.eq(project.id))
-            .all(&txn)
-            .await?
-            .iter()
-            .filter_map(|j| j.uid.strip_prefix('J').and_then(|n| n.parse::<u64>().ok()))
-            .max()
-            .unwrap_or(0);
+        // Uids are never reused, even after a delete: the event log counts
+        // every job ever reported in the project.
+        let count = crate::entity::event::Entity::find()
+            .filter(crate::entity::event::Column::ProjectId.eq(project.id))
+            .filter(crate::entity::event::Column::Action.eq("job.report"))
+            .count(&txn)
+            .await?;
         let uid = format!("J{}", count + 1);
         let now = Utc::now();
         let row = job::ActiveModel {
@@ -385,10 +384,16 @@ impl Catalog {
                 format!("{uid} is {what}: its parameters cannot change"),
             ));
         }
+        let txn = self.db.begin().await?;
         let mut active: job::ActiveModel = row.into();
         active.parameters = Set(parameters);
         active.updated_at = Set(Utc::now());
-        active.update(&self.db).await?;
+        active.update(&txn).await?;
+        Event::new(scope, "job.parameters", "job", &format!("{code}/{uid}"))
+            .project(project.id)
+            .record(&txn)
+            .await?;
+        txn.commit().await?;
         self.job(scope, code, uid).await
     }
 
