@@ -3,10 +3,10 @@
 //! applied to every query built here.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Value,
 };
 use strata_domain::records::{self, ParameterValue};
 use strata_domain::{DatasetKind, Technique, ValueType};
@@ -17,6 +17,19 @@ use crate::{Catalog, CatalogError, Cursor, Result, Scope, convert};
 
 pub const DEFAULT_PAGE: u64 = 50;
 pub const MAX_PAGE: u64 = 500;
+/// A range condition with fewer entries than this in the parameter index is
+/// selective enough to select datasets through it.
+pub const PROBE: u64 = 5000;
+
+/// Where a parameter condition is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strategy {
+    /// In the dataset row's `parameters` document: for the rows another index
+    /// finds (project, dates, the order of a page).
+    InRow,
+    /// Through the parameter table's (type, value) index.
+    ParameterIndex,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct DatasetFilter {
@@ -195,36 +208,89 @@ impl Catalog {
         if let Some(sample) = &filter.sample {
             all = all.add(dataset::Column::SampleName.eq(sample.as_str()));
         }
-        // When project or date already narrow the search, the rows read are few
-        // and each carries its parameters; otherwise the parameter index drives.
-        let in_row = filter.project.is_some()
+        // Where each parameter condition is checked (see `Strategy`).
+        let narrowed = filter.project.is_some()
             || filter.acquired_from.is_some()
             || filter.acquired_until.is_some();
         for (i, condition) in filter.parameters.iter().enumerate() {
-            all = all.add(self.parameter_condition(
-                &format!("parameters[{i}]"),
-                condition,
-                in_row,
-            )?);
+            let field = format!("parameters[{i}]");
+            let strategy = if narrowed {
+                Strategy::InRow
+            } else {
+                self.strategy(&field, condition).await?
+            };
+            all = all.add(self.parameter_condition(&field, condition, strategy)?);
         }
         Ok(all)
     }
 
-    /// A condition on one parameter, checked either in the dataset row's
-    /// denormalised `parameters` document (`in_row`) or as
-    /// `EXISTS (SELECT 1 FROM parameter WHERE dataset_id = dataset.id AND type = … AND value …)`,
-    /// which the (parameter_type_id, value) index serves when parameters alone
-    /// select the datasets.
+    /// Where a parameter condition of a filter not narrowed by project or
+    /// dates is checked. Equality and substrings go to the parameter table. A
+    /// range is probed there first (at most [`PROBE`] index entries): a
+    /// narrow one selects datasets through the (type, value) index; a wider
+    /// one is checked in each dataset row, so that a page of the newest
+    /// matches is found by walking the acquired_at index until it is full.
+    /// (Measured on 1 M datasets, two ranges matching 1 % of them together:
+    /// 7 ms walking, 1.2 s through the parameter index.)
+    async fn strategy(&self, field: &str, condition: &ParameterCondition) -> Result<Strategy> {
+        let def = definition(&format!("{field}.name"), &condition.name)?;
+        let numeric = matches!(def.value_type, ValueType::Number | ValueType::Integer);
+        let (lo, hi) = match condition.op {
+            ParameterOp::Lt(v) | ParameterOp::Lte(v) if numeric => (None, Some(v)),
+            ParameterOp::Gt(v) | ParameterOp::Gte(v) if numeric => (Some(v), None),
+            ParameterOp::Between(lo, hi) if numeric => (Some(lo), Some(hi)),
+            _ => return Ok(Strategy::ParameterIndex),
+        };
+        let Some(&type_id) = self.parameter_ids.get(&def.name) else {
+            return Ok(Strategy::ParameterIndex);
+        };
+        let value = || Expr::col((parameter::Entity, parameter::Column::ValueNumber));
+        let mut entries = Query::select();
+        entries
+            .expr(Expr::val(1))
+            .from(parameter::Entity)
+            .and_where(
+                Expr::col((parameter::Entity, parameter::Column::ParameterTypeId)).eq(type_id),
+            )
+            .limit(PROBE);
+        if let Some(lo) = lo {
+            entries.and_where(value().gte(lo));
+        }
+        if let Some(hi) = hi {
+            entries.and_where(value().lte(hi));
+        }
+        let probe = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(entries, Alias::new("probe"))
+            .to_owned();
+        let backend = self.db.get_database_backend();
+        let n = self
+            .db
+            .query_one_raw(backend.build(&probe))
+            .await?
+            .map(|row| row.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or_default();
+        Ok(if (n as u64) < PROBE {
+            Strategy::ParameterIndex
+        } else {
+            Strategy::InRow
+        })
+    }
+
+    /// A condition on one parameter, checked in the dataset row's denormalised
+    /// `parameters` document or through the parameter table (see `Strategy`).
     fn parameter_condition(
         &self,
         field: &str,
         condition: &ParameterCondition,
-        in_row: bool,
+        strategy: Strategy,
     ) -> Result<Condition> {
         let def = definition(&format!("{field}.name"), &condition.name)?;
         let type_id = *self.parameter_ids.get(&def.name).ok_or_else(|| {
             CatalogError::invalid(format!("{field}.name"), "has no parameter type row")
         })?;
+        let in_row = strategy == Strategy::InRow;
         let (number, text) = if in_row {
             self.row_parameter(&def.name)
         } else {
@@ -234,6 +300,22 @@ impl Catalog {
             )
         };
         let number = || number.clone();
+        // PostgreSQL has no statistics on values inside the document and
+        // guesses 1/3 for one bound but 1/200 for a lower and an upper bound
+        // on the same expression; two such ranges make it expect ten matches
+        // in a million, give up walking the acquired_at index for a page and
+        // sort a scan of the whole table instead (1.1 s instead of 7 ms for
+        // ranges matching 1 %). Upper bounds in the row are therefore written
+        // on the negated value, which is the same test but not a "pair".
+        let unpaired = in_row && self.db.get_database_backend() == DbBackend::Postgres;
+        let below = |v: f64, inclusive: bool| -> Expr {
+            match (unpaired, inclusive) {
+                (true, true) => number().mul(-1.0).gte(-v),
+                (true, false) => number().mul(-1.0).gt(-v),
+                (false, true) => number().lte(v),
+                (false, false) => number().lt(v),
+            }
+        };
         let numeric = matches!(def.value_type, ValueType::Number | ValueType::Integer);
         let refuse = |op: &str| {
             CatalogError::invalid(
@@ -260,8 +342,8 @@ impl Catalog {
                     ));
                 }
             },
-            ParameterOp::Lt(v) if numeric => number().lt(*v),
-            ParameterOp::Lte(v) if numeric => number().lte(*v),
+            ParameterOp::Lt(v) if numeric => below(*v, false),
+            ParameterOp::Lte(v) if numeric => below(*v, true),
             ParameterOp::Gt(v) if numeric => number().gt(*v),
             ParameterOp::Gte(v) if numeric => number().gte(*v),
             ParameterOp::Between(lo, hi) if numeric => {
@@ -271,7 +353,11 @@ impl Catalog {
                         format!("the lower bound {lo} is above the upper bound {hi}"),
                     ));
                 }
-                number().between(*lo, *hi)
+                if unpaired {
+                    number().gte(*lo).and(below(*hi, true))
+                } else {
+                    number().between(*lo, *hi)
+                }
             }
             ParameterOp::Contains(s) if def.value_type == ValueType::String => {
                 contains(text.clone(), s)
@@ -286,19 +372,19 @@ impl Catalog {
         if in_row {
             return Ok(Condition::all().add(value_condition));
         }
-        let exists = Query::select()
-            .expr(Expr::val(1))
+        // `dataset.id IN (SELECT dataset_id FROM parameter WHERE type = … AND value …)`:
+        // a semi-join PostgreSQL may drive from either side; SQLite reads the
+        // (type, value) index once and fetches the datasets it names.
+        let datasets = Query::select()
+            .column((parameter::Entity, parameter::Column::DatasetId))
             .from(parameter::Entity)
-            .and_where(
-                Expr::col((parameter::Entity, parameter::Column::DatasetId))
-                    .equals((dataset::Entity, dataset::Column::Id)),
-            )
             .and_where(
                 Expr::col((parameter::Entity, parameter::Column::ParameterTypeId)).eq(type_id),
             )
             .and_where(value_condition)
             .to_owned();
-        Ok(Condition::all().add(Expr::exists(exists)))
+        Ok(Condition::all()
+            .add(Expr::col((dataset::Entity, dataset::Column::Id)).in_subquery(datasets)))
     }
 
     /// A parameter's canonical number and text in the dataset row's document.

@@ -18,7 +18,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use strata::{Application, Config};
 use strata_catalog::{
-    DatasetFilter, DatasetOrder, PageRequest, ParameterCondition, ParameterOp, Scope,
+    BucketRequest, DatasetFilter, DatasetOrder, PageRequest, ParameterCondition, ParameterOp, Scope,
 };
 
 const PROJECTS: i64 = 20;
@@ -506,13 +506,16 @@ async fn main() {
             results.push(m);
         }
     }
+    let slowest = std::sync::Mutex::new(Vec::new());
     if runs("range") {
         results.push(
             measure("two parameter ranges, first 50", |i| {
                 let f = ranges[i].clone();
-                let ask = &ask;
+                let (ask, slowest) = (&ask, &slowest);
                 async move {
+                    let started = Instant::now();
                     let a = ask(SEARCH, json!({ "f": f })).await;
+                    slowest.lock().unwrap().push((started.elapsed(), f.clone()));
                     assert_eq!(
                         a["data"]["datasets"]["edges"].as_array().unwrap().len(),
                         50,
@@ -558,6 +561,15 @@ async fn main() {
         );
     }
 
+    let mut slowest = slowest.into_inner().unwrap();
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+    for (took, f) in slowest.iter().take(3) {
+        println!(
+            "Slow two-range search: {:.1} ms for {f}",
+            took.as_secs_f64() * 1000.0
+        );
+    }
+
     let scope = catalog.authenticate(&token).await.unwrap();
     let first_50 = PageRequest {
         first: Some(50),
@@ -587,6 +599,34 @@ async fn main() {
         "\nPlan of the search (B02, one year, two parameter conditions, first 50):\n\n```\n{}\n```",
         plan.join("\n")
     );
+    if runs("facets") {
+        let filter = DatasetFilter {
+            technique: Some(strata_domain::Technique::CryoEm),
+            acquired_from: Some("2021-03-01T00:00:00Z".parse().unwrap()),
+            acquired_until: Some("2022-03-01T00:00:00Z".parse().unwrap()),
+            ..DatasetFilter::default()
+        };
+        let plan = catalog
+            .explain_facets(
+                &scope,
+                &filter,
+                &[
+                    BucketRequest::new("EM_voltage"),
+                    BucketRequest {
+                        from: Some(2.0),
+                        to: Some(8.0),
+                        buckets: 12,
+                        ..BucketRequest::new("EMCTF_resolution_limit")
+                    },
+                ],
+            )
+            .await
+            .unwrap();
+        println!(
+            "\nPlan of the facets (cryo-EM, 2021-03 to 2022-03, buckets over two parameters):\n\n```\n{}\n```",
+            plan.join("\n")
+        );
+    }
     // The narrowest two-range search of the run (the longest walk).
     let narrowest = DatasetFilter {
         parameters: vec![
