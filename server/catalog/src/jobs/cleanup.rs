@@ -177,7 +177,9 @@ impl Catalog {
         }
         let facts = self.job_facts(&project, options.workspace).await?;
         let project_bytes = Ord::max(project.size_bytes.unwrap_or(0), 0) as u64;
-        Ok(plan::plan(&facts, &options, project_bytes)?)
+        // The options arrive as one input; its error names the part.
+        plan::plan(&facts, &options, project_bytes)
+            .map_err(|e| CatalogError::invalid("options", format!("{}: {e}", e.field())))
     }
 
     /// Runs the cleanup the preview describes, and reports what it freed.
