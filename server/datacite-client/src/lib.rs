@@ -1,0 +1,1 @@
+//! A DataCite REST API client (work in progress).

@@ -1,0 +1,1 @@
+//! DataCite Metadata Schema 4.7 records (work in progress).
