@@ -17,6 +17,7 @@ mod m20261121_000008_denormalise_parameters;
 mod m20261121_000009_frame_parameters;
 mod m20261121_000010_instance_and_project_storage;
 mod m20261121_000011_job_results;
+mod m20261122_000001_sessions;
 mod util;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000009_frame_parameters::Migration),
             Box::new(m20261121_000010_instance_and_project_storage::Migration),
             Box::new(m20261121_000011_job_results::Migration),
+            Box::new(m20261122_000001_sessions::Migration),
         ]
     }
 }

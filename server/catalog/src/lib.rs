@@ -27,6 +27,7 @@ pub mod project_dir;
 mod projects;
 mod scope;
 mod search;
+pub mod sessions;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -65,6 +65,10 @@ pub enum Command {
     /// (needs direct access to the catalog).
     #[command(subcommand)]
     Job(JobCommand),
+    /// A project's sessions (streaming acquisitions): list them, complete,
+    /// compact and restore (needs direct access to the catalog).
+    #[command(subcommand)]
+    Session(SessionCommand),
     /// The cleanup tool (CryoSPARC's Cleanup Data): preview what a cleanup
     /// would free, then run it (needs direct access to the catalog).
     #[command(subcommand)]
@@ -105,6 +109,42 @@ pub enum JobCommand {
         /// The project's code.
         project: String,
         /// The job's uid (e.g. J42).
+        uid: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// List a project's sessions: uid, status, results on disk, size.
+    List {
+        /// The project's code.
+        project: String,
+        /// Print JSON (sizes in bytes) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark an active session completed: it may then be compacted.
+    Complete {
+        /// The project's code.
+        project: String,
+        /// The session's uid (e.g. S3).
+        uid: String,
+    },
+    /// Compact a completed session: its micrographs, CTF estimates and
+    /// particle stacks are deleted; parameters, particle locations and
+    /// manual picks are kept. It cannot change until restored.
+    Compact {
+        /// The project's code.
+        project: String,
+        /// The session's uid (e.g. S3).
+        uid: String,
+    },
+    /// Restore a compacted session: what compaction removed is marked for
+    /// the pipeline to reprocess.
+    Restore {
+        /// The project's code.
+        project: String,
+        /// The session's uid (e.g. S3).
         uid: String,
     },
 }

@@ -29,6 +29,7 @@ async fn main() -> ExitCode {
         Command::Sync(args) => commands::sync::run(&config, args).await,
         Command::Project(cmd) => commands::project::run(&config, cmd).await,
         Command::Job(cmd) => commands::job::run(&config, cmd).await,
+        Command::Session(cmd) => commands::session::run(&config, cmd).await,
         Command::Cleanup(cmd) => commands::cleanup::run(&config, cmd).await,
     };
     match result {

@@ -223,6 +223,11 @@ pub struct CleanupPlan {
     pub scope_jobs: i64,
     /// Their bytes on disk, as recorded.
     pub scope_bytes: i64,
+    /// Sessions in the project or workspace (shown for reference: cleanup
+    /// never touches them; `compactSession` does).
+    pub scope_sessions: i64,
+    /// Their bytes on disk, as recorded.
+    pub scope_session_bytes: i64,
     /// The Estimate tab.
     pub estimate: CleanupEstimate,
     /// The Preprocessing tab.
@@ -257,6 +262,8 @@ impl From<plan::Plan> for CleanupPlan {
                 .collect(),
             scope_jobs: int(v.scope_jobs),
             scope_bytes: int(v.scope_bytes),
+            scope_sessions: int(v.scope_sessions),
+            scope_session_bytes: int(v.scope_session_bytes),
             estimate: CleanupEstimate {
                 jobs_cleared: int(e.jobs_cleared),
                 jobs_intermediates_cleared: int(e.jobs_intermediates_cleared),

@@ -167,11 +167,12 @@ pub(crate) fn int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// The catalog blames `job` for the job it looked up by uid; these fields
-/// call that argument `uid`, and `extensions.field` names arguments.
+/// The catalog blames `job` (or `session`) for the one it looked up by uid;
+/// these fields call that argument `uid`, and `extensions.field` names
+/// arguments.
 pub(crate) fn by_uid<T>(result: catalog::Result<T>) -> async_graphql::Result<T> {
     let rename = |field: Option<String>| match field.as_deref() {
-        Some("job") => Some("uid".to_owned()),
+        Some("job" | "session") => Some("uid".to_owned()),
         _ => field,
     };
     result

@@ -17,6 +17,7 @@ mod parameter;
 mod project;
 mod project_lifecycle;
 mod scalars;
+mod session;
 mod subscription;
 mod vocabulary;
 
@@ -35,6 +36,7 @@ pub struct Query(
     lineage::LineageQuery,
     me::MeQuery,
     job::JobQuery,
+    session::SessionQuery,
     cleanup::CleanupQuery,
 );
 
@@ -45,6 +47,7 @@ pub struct Mutation(
     project_lifecycle::ProjectLifecycleMutation,
     instrument::InstrumentMutation,
     job::JobMutation,
+    session::SessionMutation,
     cleanup::CleanupMutation,
 );
 

@@ -126,6 +126,15 @@ impl Project {
         super::job::jobs_of(ctx, &self.code).await
     }
 
+    /// The project's sessions (CryoSPARC Live's), in order of reporting, with
+    /// their status, results and sizes on disk.
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::session::Session>> {
+        super::session::sessions_of(ctx, &self.code).await
+    }
+
     /// The project's datasets that the caller may see (the `datasets` query, within this project).
     #[graphql(
         complexity = "first.or(last).unwrap_or(50).min(500) as usize * child_complexity + 10"

@@ -21,5 +21,7 @@ pub mod parameter_type;
 pub mod project;
 pub mod publication;
 pub mod sample;
+pub mod session;
+pub mod session_result;
 pub mod user;
 pub mod workspace;

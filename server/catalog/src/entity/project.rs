@@ -19,6 +19,10 @@ pub struct Model {
     pub size_breakdown: Option<Json>,
     pub size_computed_at: Option<DateTimeUtc>,
     pub size_stale: bool,
+    /// Job uids issued so far (`J1` … `Jn`): never reused.
+    pub jobs_reported: i64,
+    /// Session uids issued so far (`S1` … `Sn`): never reused.
+    pub sessions_reported: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

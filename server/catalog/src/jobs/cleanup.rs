@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::plan::{self, Change, CleanupOptions, Intermediate, JobFacts, Plan, Reason, Status};
-use crate::entity::{job, job_input, job_result, job_workspace, project, workspace};
+use crate::entity::{job, job_input, job_result, job_workspace, project, session, workspace};
 use crate::events::Event;
 use crate::project_dir::blocking;
 use crate::{Catalog, CatalogError, Result, Scope};
@@ -147,6 +147,22 @@ impl Catalog {
             .collect()
     }
 
+    /// The bytes of each session in the project, or in the workspace.
+    async fn session_sizes(
+        &self,
+        project: &project::Model,
+        workspace: Option<i32>,
+    ) -> Result<Vec<i64>> {
+        let mut query = session::Entity::find()
+            .select_only()
+            .column(session::Column::SizeBytes)
+            .filter(session::Column::ProjectId.eq(project.id));
+        if let Some(ws) = workspace {
+            query = query.filter(session::Column::WorkspaceId.eq(ws));
+        }
+        Ok(query.into_tuple::<i64>().all(&self.db).await?)
+    }
+
     async fn workspace_id(&self, project: &project::Model, name: &str) -> Result<i32> {
         workspace::Entity::find()
             .filter(workspace::Column::ProjectId.eq(project.id))
@@ -175,11 +191,17 @@ impl Catalog {
         if let Some(name) = workspace {
             options.workspace = Some(self.workspace_id(&project, name).await?);
         }
-        let facts = self.job_facts(&project, options.workspace).await?;
+        let (facts, sessions) = futures::try_join!(
+            self.job_facts(&project, options.workspace),
+            self.session_sizes(&project, options.workspace)
+        )?;
         let project_bytes = Ord::max(project.size_bytes.unwrap_or(0), 0) as u64;
         // The options arrive as one input; its error names the part.
-        plan::plan(&facts, &options, project_bytes)
-            .map_err(|e| CatalogError::invalid("options", format!("{}: {e}", e.field())))
+        let mut plan = plan::plan(&facts, &options, project_bytes)
+            .map_err(|e| CatalogError::invalid("options", format!("{}: {e}", e.field())))?;
+        plan.preview.scope_sessions = sessions.len() as u64;
+        plan.preview.scope_session_bytes = sessions.iter().map(|b| Ord::max(*b, 0) as u64).sum();
+        Ok(plan)
     }
 
     /// Runs the cleanup the preview describes, and reports what it freed.
@@ -283,10 +305,15 @@ impl Catalog {
         why: &str,
     ) -> Result<u64> {
         let mut freed = 0u64;
+        // The jobs whose export changes: those changed and those downstream
+        // of a cleared or deleted one.
+        let mut touched: Vec<i64> = Vec::new();
+        let mut uid_of: HashMap<i64, String> = HashMap::new();
         for (id, change, reason) in changes {
             let Some(row) = job::Entity::find_by_id(*id).one(&self.db).await? else {
                 continue;
             };
+            uid_of.insert(row.id, row.uid.clone());
             let folder = Self::job_folder(project, &row.uid);
             let results = job_result::Entity::find()
                 .filter(job_result::Column::JobId.eq(row.id))
@@ -341,9 +368,10 @@ impl Catalog {
                     .collect();
                 job::Entity::update_many()
                     .col_expr(job::Column::InputsUnavailable, Expr::value(true))
-                    .filter(job::Column::Id.is_in(downstream))
+                    .filter(job::Column::Id.is_in(downstream.iter().copied()))
                     .exec(&txn)
                     .await?;
+                touched.extend(downstream);
             }
             match change {
                 Change::Delete => {
@@ -377,21 +405,29 @@ impl Catalog {
             .record(&txn)
             .await?;
             txn.commit().await?;
+            touched.push(row.id);
             freed += Ord::max(bytes, 0) as u64;
         }
         if !changes.is_empty() {
+            let mut uids: Vec<String> = changes
+                .iter()
+                .filter_map(|(id, ..)| uid_of.get(id).cloned())
+                .collect();
+            uids.extend(
+                job::Entity::find()
+                    .select_only()
+                    .column(job::Column::Uid)
+                    .filter(job::Column::Id.is_in(touched))
+                    .into_tuple::<String>()
+                    .all(&self.db)
+                    .await?,
+            );
+            uids.sort();
+            uids.dedup();
+            self.export_jobs_after_change(project.id, &uids).await;
             super::report::recompute_ancestors(&self.db, project.id).await?;
-            self.dataset_changed_project(project.id).await;
+            self.mark_size_stale(project.id).await;
         }
         Ok(freed)
-    }
-
-    /// The project's size is out of date once jobs lost data.
-    async fn dataset_changed_project(&self, project_id: i32) {
-        let _ = project::Entity::update_many()
-            .col_expr(project::Column::SizeStale, Expr::value(true))
-            .filter(project::Column::Id.eq(project_id))
-            .exec(&self.db)
-            .await;
     }
 }

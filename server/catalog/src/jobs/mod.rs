@@ -8,3 +8,4 @@ mod report;
 
 pub use cleanup::{CleanupReport, JobCleared};
 pub use report::{Job, JobInputSpec, JobResultRecord, NewJob, NewJobResult};
+pub(crate) use report::{issue_uid, recompute_ancestors};

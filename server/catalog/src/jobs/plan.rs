@@ -114,7 +114,7 @@ impl FromStr for Category {
             .into_iter()
             .find(|c| c.as_str() == s)
             .ok_or_else(|| UnknownName {
-                kind: "category",
+                kind: "job category",
                 name: s.to_owned(),
                 expected: Self::ALL.iter().map(|c| c.as_str()).collect(),
             })
@@ -187,7 +187,7 @@ impl FromStr for Status {
             .into_iter()
             .find(|c| c.as_str() == s)
             .ok_or_else(|| UnknownName {
-                kind: "status",
+                kind: "job status",
                 name: s.to_owned(),
                 expected: Self::ALL.iter().map(|c| c.as_str()).collect(),
             })
@@ -196,7 +196,7 @@ impl FromStr for Status {
 
 /// A name that is not a [`Category`] or [`Status`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown job {kind} {name:?}; expected one of: {}", expected.join(", "))]
+#[error("unknown {kind} {name:?}; expected one of: {}", expected.join(", "))]
 pub struct UnknownName {
     pub kind: &'static str,
     pub name: String,
@@ -323,6 +323,12 @@ pub struct Preview {
     /// Jobs in the project or workspace cleaned, and their bytes on disk.
     pub scope_jobs: u64,
     pub scope_bytes: u64,
+    /// Sessions in the project or workspace, and their bytes on disk: shown
+    /// for reference (the seed's header); cleanup never touches them, a
+    /// session is compacted instead. The planner leaves them at 0 for the
+    /// catalog to fill.
+    pub scope_sessions: u64,
+    pub scope_session_bytes: u64,
     pub estimate: Estimate,
     pub preprocessing: PreprocessingBreakdown,
     /// Jobs with intermediate results the option would clear, by id. Final
@@ -658,6 +664,8 @@ fn preview(scope: &[&JobFacts], estimate: Estimate) -> Preview {
     };
     Preview {
         scope_jobs: scope.len() as u64,
+        scope_sessions: 0,
+        scope_session_bytes: 0,
         scope_bytes,
         estimate,
         preprocessing: PreprocessingBreakdown {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use strata_domain::Role;
@@ -20,7 +20,7 @@ use super::plan::{Category, Status};
 use crate::datafiles::check_relative_path;
 use crate::entity::{job, job_input, job_result, job_workspace, project, workspace};
 use crate::events::Event;
-use crate::project_dir::blocking;
+use crate::project_dir::{blocking, bytes_on_disk};
 use crate::{Catalog, CatalogError, Result, Scope};
 
 /// A job as a pipeline reports it.
@@ -77,20 +77,6 @@ pub struct JobResultRecord {
     pub size_bytes: i64,
 }
 
-/// Bytes under `path`, symlinks not followed.
-pub(crate) fn bytes_on_disk(path: &Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return 0;
-    };
-    if meta.is_dir() {
-        std::fs::read_dir(path)
-            .map(|entries| entries.flatten().map(|e| bytes_on_disk(&e.path())).sum())
-            .unwrap_or(0)
-    } else {
-        meta.len()
-    }
-}
-
 impl Catalog {
     /// The project of a job change: attached, and the caller a depositor.
     pub(crate) async fn job_project(
@@ -137,14 +123,7 @@ impl Catalog {
             ));
         }
         let txn = self.db.begin().await?;
-        // Uids are never reused, even after a delete: the event log counts
-        // every job ever reported in the project.
-        let count = crate::entity::event::Entity::find()
-            .filter(crate::entity::event::Column::ProjectId.eq(project.id))
-            .filter(crate::entity::event::Column::Action.eq("job.report"))
-            .count(&txn)
-            .await?;
-        let uid = format!("J{}", count + 1);
+        let uid = format!("J{}", issue_uid(&txn, project.id, project::Column::JobsReported).await?);
         let now = Utc::now();
         let row = job::ActiveModel {
             project_id: Set(project.id),
@@ -191,24 +170,7 @@ impl Catalog {
             .await?;
         }
         for name in new.workspaces.iter().collect::<BTreeSet<_>>() {
-            let ws = match workspace::Entity::find()
-                .filter(workspace::Column::ProjectId.eq(project.id))
-                .filter(workspace::Column::Name.eq(name.as_str()))
-                .one(&txn)
-                .await?
-            {
-                Some(ws) => ws,
-                None => {
-                    workspace::ActiveModel {
-                        project_id: Set(project.id),
-                        name: Set(name.clone()),
-                        created_at: Set(now),
-                        ..Default::default()
-                    }
-                    .insert(&txn)
-                    .await?
-                }
-            };
+            let ws = self.workspace_for(&txn, &project, name).await?;
             job_workspace::ActiveModel {
                 job_id: Set(row.id),
                 workspace_id: Set(ws.id),
@@ -226,6 +188,7 @@ impl Catalog {
             .await
             .map_err(|e| CatalogError::Filesystem(format!("creating the folder of {uid}: {e}")))?;
         txn.commit().await?;
+        self.export_jobs_after_change(project.id, std::slice::from_ref(&uid)).await;
         self.job(scope, code, &uid).await
     }
 
@@ -255,6 +218,7 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
+        self.export_jobs_after_change(project.id, &[uid.to_owned()]).await;
         self.job(scope, code, uid).await
     }
 
@@ -324,6 +288,7 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
+        self.export_jobs_after_change(project.id, &[uid.to_owned()]).await;
         self.job(scope, code, uid).await
     }
 
@@ -357,6 +322,7 @@ impl Catalog {
         .record(&txn)
         .await?;
         txn.commit().await?;
+        self.export_jobs_after_change(project.id, &[uid.to_owned()]).await;
         self.job(scope, code, uid).await
     }
 
@@ -394,6 +360,7 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
+        self.export_jobs_after_change(project.id, &[uid.to_owned()]).await;
         self.job(scope, code, uid).await
     }
 
@@ -500,6 +467,29 @@ impl Catalog {
             })
             .collect()
     }
+}
+
+/// The next number of a project's job or session uids. Uids are never
+/// reused, even after a delete: the project counts what it has issued (the
+/// row lock of the increment orders concurrent reports), and its export
+/// carries the count to any instance it moves to.
+pub(crate) async fn issue_uid(
+    txn: &impl ConnectionTrait,
+    project_id: i32,
+    counter: project::Column,
+) -> Result<i64> {
+    project::Entity::update_many()
+        .col_expr(counter, Expr::col(counter).add(1))
+        .filter(project::Column::Id.eq(project_id))
+        .exec(txn)
+        .await?;
+    let issued: Option<i64> = project::Entity::find_by_id(project_id)
+        .select_only()
+        .column(counter)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    issued.ok_or_else(|| CatalogError::not_found(Some("project"), "the project is gone"))
 }
 
 /// The ids of a project's jobs, as a subquery: one statement whatever their

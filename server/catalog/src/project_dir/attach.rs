@@ -17,9 +17,10 @@ use strata_domain::{
     Technique,
 };
 
-use super::format::{DatasetFile, FORMAT_VERSION, ProjectFile, version_of};
+use super::format::{DatasetFile, FORMAT_VERSION, JobFile, ProjectFile, SessionFile, version_of};
 use super::lock::{self, Lock, Taken};
-use super::{blocking, datasets_dir, project_file};
+use super::processing::{check_processing, import_processing, read_all, uid_number};
+use super::{blocking, datasets_dir, jobs_dir, project_file, sessions_dir};
 use crate::datafiles::check_relative_path;
 use crate::entity::{
     datafile, dataset, dataset_link, frame, frame_set, instrument, membership, project, sample,
@@ -48,6 +49,8 @@ pub struct Attached {
 pub(crate) struct ReadExport {
     pub project: ProjectFile,
     pub datasets: Vec<DatasetFile>,
+    pub jobs: Vec<JobFile>,
+    pub sessions: Vec<SessionFile>,
 }
 
 fn damaged(path: &Path, reason: impl std::fmt::Display) -> CatalogError {
@@ -97,24 +100,31 @@ pub(crate) fn read_export(dir: &Path) -> Result<ReadExport> {
             .parse::<strata_domain::UserName>()
             .map_err(|e| damaged(&project_path, format!("member {}: {e}", m.user)))?;
     }
-    let mut datasets = Vec::new();
-    let dir_of_datasets = datasets_dir(dir);
-    let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir_of_datasets) {
-        Ok(entries) => entries
-            .map(|e| e.map(|e| e.path()))
-            .collect::<std::io::Result<_>>()
-            .map_err(|e| damaged(&dir_of_datasets, e))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(damaged(&dir_of_datasets, e)),
-    };
-    paths.retain(|p| p.extension().is_some_and(|e| e == "json"));
-    paths.sort();
-    for path in paths {
-        let file: DatasetFile = read_versioned(&path)?;
-        check_dataset(&path, &code, &file)?;
-        datasets.push(file);
-    }
-    Ok(ReadExport { project, datasets })
+    let datasets = read_all(
+        &datasets_dir(dir),
+        |path| {
+            let file: DatasetFile = read_versioned(path)?;
+            check_dataset(path, &code, &file)?;
+            Ok(file)
+        },
+        |p, e| damaged(p, e),
+    )?;
+    let jobs: Vec<(PathBuf, JobFile)> = read_all(&jobs_dir(dir), with_path, |p, e| damaged(p, e))?;
+    let sessions: Vec<(PathBuf, SessionFile)> =
+        read_all(&sessions_dir(dir), with_path, |p, e| damaged(p, e))?;
+    let workspaces = project.workspaces.iter().map(|w| w.name.as_str()).collect();
+    check_processing(&jobs, &sessions, &workspaces).map_err(|(path, what)| damaged(&path, what))?;
+    Ok(ReadExport {
+        project,
+        datasets,
+        jobs: jobs.into_iter().map(|(_, j)| j).collect(),
+        sessions: sessions.into_iter().map(|(_, s)| s).collect(),
+    })
+}
+
+/// A file of the export read whole, beside its path (its errors name it).
+fn with_path<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(PathBuf, T)> {
+    Ok((path.to_owned(), read_versioned(path)?))
 }
 
 fn check_dataset(path: &Path, code: &ProjectCode, file: &DatasetFile) -> Result<()> {
@@ -363,6 +373,17 @@ impl Catalog {
             embargo_end: Set(p.embargo_end),
             created_at: Set(p.created_at),
             updated_at: Set(now),
+            // Never below a uid the export holds: no uid is issued twice.
+            jobs_reported: Set(export
+                .jobs
+                .iter()
+                .filter_map(|j| uid_number(&j.uid, 'J'))
+                .fold(p.jobs_reported, Ord::max)),
+            sessions_reported: Set(export
+                .sessions
+                .iter()
+                .filter_map(|s| uid_number(&s.uid, 'S'))
+                .fold(p.sessions_reported, Ord::max)),
             ..Default::default()
         }
         .insert(&txn)
@@ -437,10 +458,12 @@ impl Catalog {
                 .exec(&txn)
                 .await?;
         }
+        import_processing(&txn, row.id, &p.workspaces, &export.jobs, &export.sessions).await?;
         Event::new(scope, "project.attach", "project", &p.code)
             .project(row.id)
             .details(serde_json::json!({
                 "directory": row.directory, "datasets": ids.len(),
+                "jobs": export.jobs.len(), "sessions": export.sessions.len(),
                 "instance": self.instance.id, "replaced_detached": replaces.is_some(),
             }))
             .record(&txn)

@@ -10,13 +10,13 @@ use strata_domain::{DatasetStatus, ProjectState};
 
 use super::format::{
     DatasetFile, FORMAT_VERSION, FileEntry, FrameEntry, FrameSetEntry, LinkEntry, MemberEntry,
-    ParameterEntry, ProjectFile, SampleEntry,
+    ParameterEntry, ProjectFile, SampleEntry, WorkspaceEntry,
 };
 use super::{blocking, datasets_dir, project_file, write_atomic};
 use crate::auth::corrupt;
 use crate::entity::{
     datafile, dataset, dataset_link, frame, frame_set, membership, parameter, parameter_type,
-    project, sample, user,
+    project, sample, user, workspace,
 };
 use crate::{Catalog, CatalogError, Result};
 
@@ -54,6 +54,17 @@ impl Catalog {
                 metadata: s.metadata,
             })
             .collect();
+        let workspaces = workspace::Entity::find()
+            .filter(workspace::Column::ProjectId.eq(project.id))
+            .order_by_asc(workspace::Column::Name)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|w| WorkspaceEntry {
+                name: w.name,
+                created_at: w.created_at,
+            })
+            .collect();
         Ok(ProjectFile {
             format_version: FORMAT_VERSION,
             uuid: project.uuid,
@@ -63,6 +74,9 @@ impl Catalog {
             created_at: project.created_at,
             members,
             samples,
+            workspaces,
+            jobs_reported: project.jobs_reported,
+            sessions_reported: project.sessions_reported,
         })
     }
 
@@ -231,8 +245,9 @@ impl Catalog {
         }
     }
 
-    /// Writes the whole export of a project: its file and every complete
-    /// dataset's; files of datasets no longer in the catalog are removed.
+    /// Writes the whole export of a project: its file, every complete
+    /// dataset's, every job's and every session's; files of what is no
+    /// longer in the catalog are removed.
     pub(crate) async fn write_full_export(&self, project: &project::Model) -> Result<usize> {
         let rows = dataset::Entity::find()
             .filter(dataset::Column::ProjectId.eq(project.id))
@@ -264,6 +279,7 @@ impl Catalog {
         .map_err(|e| {
             CatalogError::Filesystem(format!("pruning the export of {}: {e}", project.code))
         })?;
+        self.write_full_processing_export(project).await?;
         Ok(rows.len())
     }
 }

@@ -1,6 +1,9 @@
-//! The continuous export's format, version 1: what a project directory says
-//! about itself. Documented in `docs/project-directory.md`; readers refuse a
-//! newer version rather than guess.
+//! The continuous export's format: what a project directory says about
+//! itself. Documented in `docs/project-directory.md`; readers refuse a newer
+//! version rather than guess.
+//!
+//! Version 2 added workspaces, the uid counters, jobs and sessions; a
+//! version-1 export reads as one without them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,7 +12,7 @@ use strata_domain::records::ParameterValue;
 use uuid::Uuid;
 
 /// The version this strata writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// `.strata/project.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +27,96 @@ pub struct ProjectFile {
     pub created_at: DateTime<Utc>,
     pub members: Vec<MemberEntry>,
     pub samples: Vec<SampleEntry>,
+    #[serde(default)]
+    pub workspaces: Vec<WorkspaceEntry>,
+    /// Job uids issued so far: an attached project never reuses one.
+    #[serde(default)]
+    pub jobs_reported: i64,
+    /// Session uids issued so far.
+    #[serde(default)]
+    pub sessions_reported: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceEntry {
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `.strata/jobs/<uid>.json`: one job as its pipeline reported it. Whether
+/// it is an ancestor of a final job follows from the graph and is recomputed
+/// on attach.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobFile {
+    pub format_version: u32,
+    pub uid: String,
+    pub title: String,
+    pub job_type: String,
+    pub category: String,
+    pub status: String,
+    pub parameters: Value,
+    pub is_final: bool,
+    pub inputs_unavailable: bool,
+    pub size_bytes: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub inputs: Vec<JobInputEntry>,
+    pub workspaces: Vec<String>,
+    pub results: Vec<JobResultEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobInputEntry {
+    /// The upstream job's uid.
+    pub job: String,
+    /// The names of its results this job reads.
+    pub results: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobResultEntry {
+    pub name: String,
+    /// Relative to the job's folder.
+    pub path: String,
+    pub intermediate: bool,
+    pub size_bytes: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `.strata/sessions/<uid>.json`: one session, its parameters and results
+/// (compacted ones included: a restore needs to know them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionFile {
+    pub format_version: u32,
+    pub uid: String,
+    pub title: String,
+    pub workspace: Option<String>,
+    pub status: String,
+    pub parameters: Value,
+    pub size_bytes: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub compacted_at: Option<DateTime<Utc>>,
+    pub results: Vec<SessionResultEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionResultEntry {
+    pub name: String,
+    /// Relative to the session's folder.
+    pub path: String,
+    pub kind: String,
+    pub state: String,
+    pub size_bytes: i64,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,15 +12,15 @@ use strata_domain::{DatasetStatus, ProjectState};
 
 use super::lock::{self, Lock, Taken};
 use super::{blocking, project_file};
-use crate::entity::{datafile, dataset, job, project};
+use crate::entity::{datafile, dataset, job, project, session};
+use crate::sessions::SessionStatus;
 use crate::events::Event;
 use crate::{Catalog, CatalogError, Result, Scope};
 
 /// Job statuses in which a job is still at work (CryoSPARC's: a project
-/// cannot be detached or archived under them).
-const RUNNING: [&str; 6] = [
-    "queued", "launched", "started", "running", "waiting", "building",
-];
+/// cannot be detached or archived under them). A building job is not: it
+/// has not been queued, or it was cleared.
+const RUNNING: [&str; 5] = ["queued", "launched", "started", "running", "waiting"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetachReport {
@@ -59,11 +59,17 @@ impl Catalog {
             .filter(job::Column::Status.is_in(RUNNING))
             .count(&self.db)
             .await?;
-        if ingesting > 0 || running > 0 {
+        // An active session is still acquiring and preprocessing.
+        let acquiring = session::Entity::find()
+            .filter(session::Column::ProjectId.eq(project.id))
+            .filter(session::Column::Status.eq(SessionStatus::Active.as_str()))
+            .count(&self.db)
+            .await?;
+        if ingesting > 0 || running > 0 || acquiring > 0 {
             return Err(CatalogError::conflict(
                 Some("project"),
                 format!(
-                    "{action} {} refused: {ingesting} ingest(s) and {running} job(s) are still at work in it",
+                    "{action} {} refused: {ingesting} ingest(s), {running} job(s) and {acquiring} session(s) are still at work in it",
                     project.code
                 ),
             ));

@@ -8,7 +8,11 @@
 //!   strata.lock                    the attaching instance (id, name, host, heartbeat)
 //!   .strata/project.json           the project: code, title, members, samples, embargo
 //!   .strata/datasets/<ID>.json     each dataset: parameters, links, files, frame sets, frames
+//!   .strata/jobs/<uid>.json        each job: parameters, inputs, workspaces, results
+//!   .strata/sessions/<uid>.json    each session: parameters, results (compacted ones too)
 //!   <ID>/…                         each dataset's folder: its bytes (local storage)
+//!   jobs/<uid>/…                   each job's folder: its outputs
+//!   sessions/<uid>/…               each session's folder: its outputs
 //! ```
 //!
 //! Every file is written whole under a temporary name, fsynced and renamed
@@ -18,6 +22,7 @@ mod attach;
 mod export;
 pub mod format;
 mod lifecycle;
+mod processing;
 pub mod lock;
 mod relink;
 mod stats;
@@ -41,6 +46,14 @@ pub(crate) fn project_file(dir: &Path) -> PathBuf {
 
 pub(crate) fn datasets_dir(dir: &Path) -> PathBuf {
     dir.join(EXPORT_DIR).join("datasets")
+}
+
+pub(crate) fn jobs_dir(dir: &Path) -> PathBuf {
+    dir.join(EXPORT_DIR).join("jobs")
+}
+
+pub(crate) fn sessions_dir(dir: &Path) -> PathBuf {
+    dir.join(EXPORT_DIR).join("sessions")
 }
 
 /// Writes `bytes` to `path` whole or not at all: a temporary file beside it,
@@ -71,4 +84,18 @@ pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send 
     tokio::task::spawn_blocking(work)
         .await
         .expect("file work does not panic")
+}
+
+/// Bytes under `path`, symlinks not followed.
+pub(crate) fn bytes_on_disk(path: &Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if meta.is_dir() {
+        std::fs::read_dir(path)
+            .map(|entries| entries.flatten().map(|e| bytes_on_disk(&e.path())).sum())
+            .unwrap_or(0)
+    } else {
+        meta.len()
+    }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
-use super::blocking;
+use super::{blocking, bytes_on_disk};
 use crate::entity::{dataset, project};
 use crate::{Catalog, CatalogError, Result, Scope};
 
@@ -26,26 +26,12 @@ pub struct ProjectStorage {
     pub stale: bool,
 }
 
-/// Bytes under `path`, symlinks not followed.
-fn size_of(path: &Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return 0;
-    };
-    if meta.is_dir() {
-        std::fs::read_dir(path)
-            .map(|entries| entries.flatten().map(|e| size_of(&e.path())).sum())
-            .unwrap_or(0)
-    } else {
-        meta.len()
-    }
-}
-
 fn measure(dir: &Path, datasets: &[String]) -> ProjectStorage {
     let mut out = ProjectStorage::default();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let bytes = size_of(&entry.path());
+            let bytes = bytes_on_disk(&entry.path());
             match name.as_str() {
                 n if datasets.iter().any(|d| d == n) => out.datasets_bytes += bytes,
                 "jobs" => out.jobs_bytes += bytes,
@@ -114,6 +100,11 @@ impl Catalog {
     /// when it fails; both are logged.
     pub(crate) async fn dataset_changed(&self, project_id: i32, dataset_id: i64) {
         self.export_after_change(project_id, Some(dataset_id)).await;
+        self.mark_size_stale(project_id).await;
+    }
+
+    /// The project's size is out of date once data was added or removed.
+    pub(crate) async fn mark_size_stale(&self, project_id: i32) {
         if let Err(err) = project::Entity::update_many()
             .col_expr(
                 project::Column::SizeStale,

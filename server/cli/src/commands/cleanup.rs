@@ -204,10 +204,12 @@ fn preview_text(args: &CleanupArgs, plan: &Plan) -> String {
     let p = &plan.preview;
     let e = &p.estimate;
     let mut out = format!(
-        "Cleanup preview of {}: {} job(s), {} on disk\n\n",
+        "Cleanup preview of {}: {} job(s), {} on disk; {} session(s), {} on disk (compacted, not cleaned up)\n\n",
         scope_name(args),
         p.scope_jobs,
-        human_bytes(p.scope_bytes)
+        human_bytes(p.scope_bytes),
+        p.scope_sessions,
+        human_bytes(p.scope_session_bytes)
     );
     out.push_str("Estimate\n");
     for (what, n) in [

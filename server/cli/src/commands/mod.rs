@@ -8,6 +8,7 @@ pub mod progress;
 pub mod project;
 pub mod query;
 pub mod serve;
+pub mod session;
 pub mod sync;
 pub mod token;
 pub mod verify;
