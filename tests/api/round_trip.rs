@@ -26,7 +26,11 @@ const PROJECT: &str = "query { project(code: \"ML\") { code title state embargoE
     links { kind to resolved } linkedFrom { kind from }
     datafiles { path sizeBytes sha256 format location }
     frameSets { position shape dtype channelNames arrayPath
-      frames(first: 100) { t c z sha256 parameters { name value } } } } } } }";
+      frames(first: 100) { t c z sha256 parameters { name value } } } } }
+  jobs { uid title jobType category status parameters isFinal isAncestorOfFinal inputsUnavailable
+    sizeBytes inputs workspaces results { name path intermediate sizeBytes } }
+  sessions { uid title workspace status parameters sizeBytes createdAt completedAt compactedAt
+    results { name path kind state sizeBytes } } } }";
 
 async fn snapshot(app: &TestApp) -> Value {
     app.ok(Some(&app.admin), PROJECT, json!({})).await
@@ -84,6 +88,87 @@ async fn build(app: &TestApp) {
         .unwrap();
 }
 
+const REPORT_JOB: &str = "mutation($input: ReportJobInput!) { reportJob(project: \"ML\", input: $input) { uid } }";
+const RESULTS: &str = "mutation($uid: String!, $results: [JobResultInput!]!) {
+  recordJobResults(project: \"ML\", uid: $uid, results: $results) { uid } }";
+
+/// Writes `bytes` into `<project>/<kind>/<uid>/<path>`.
+fn write_output(app: &TestApp, kind: &str, uid: &str, path: &str, bytes: usize) {
+    let file = app
+        .data_dir
+        .path()
+        .join("projects/ST-membranes")
+        .join(kind)
+        .join(uid)
+        .join(path);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(file, vec![5u8; bytes]).unwrap();
+}
+
+/// Processing as pipelines report it: an import, a motion correction with an
+/// intermediate result, a final refinement in two workspaces, a cleared CTF
+/// job whose child lost its inputs; and a Live session, compacted.
+async fn process(app: &TestApp) {
+    let admin = Some(app.admin.as_str());
+    let jobs = [
+        json!({ "title": "import movies", "jobType": "import_movies", "category": "IMPORT",
+                "parameters": { "path": "/raw/ML/*.tif" }, "workspaces": ["W1"] }),
+        json!({ "jobType": "patch_motion", "category": "MOTION_CORRECTION",
+                "inputs": [{ "job": "J1" }], "workspaces": ["W1"] }),
+        json!({ "jobType": "patch_ctf", "category": "CTF_ESTIMATION",
+                "inputs": [{ "job": "J2", "results": ["aligned"] }], "workspaces": ["W1"] }),
+        json!({ "jobType": "homo_refine", "inputs": [{ "job": "J3" }, { "job": "J2" }],
+                "parameters": { "symmetry": "C1" }, "workspaces": ["W1", "W2"] }),
+    ];
+    for input in jobs {
+        app.ok(admin, REPORT_JOB, json!({ "input": input })).await;
+    }
+    for (uid, results) in [
+        ("J1", vec![("movies", "movies.star", 10, false)]),
+        ("J2", vec![("aligned", "aligned", 4000, false), ("iter_000", "iter_000.mrc", 700, true)]),
+        ("J3", vec![("ctf", "ctf.cs", 300, false)]),
+        ("J4", vec![("map", "map.mrc", 900, false)]),
+    ] {
+        let results: Vec<Value> = results
+            .into_iter()
+            .map(|(name, path, bytes, intermediate)| {
+                write_output(app, "jobs", uid, path, bytes);
+                json!({ "name": name, "path": path, "intermediate": intermediate })
+            })
+            .collect();
+        app.ok(admin, RESULTS, json!({ "uid": uid, "results": results })).await;
+        app.ok(
+            admin,
+            "mutation($uid: String!) { setJobStatus(project: \"ML\", uid: $uid, status: COMPLETED) { uid } }",
+            json!({ "uid": uid }),
+        )
+        .await;
+    }
+    app.ok(admin, "mutation { markJobFinal(project: \"ML\", uid: \"J4\", final: true) { uid } }", json!({})).await;
+    app.ok(admin, "mutation { clearJob(project: \"ML\", uid: \"J3\") { uid } }", json!({})).await;
+
+    app.ok(
+        admin,
+        "mutation { reportSession(project: \"ML\", input: { title: \"grid 3\", workspace: \"W2\",
+           parameters: { box_size: 256 } }) { uid } }",
+        json!({}),
+    )
+    .await;
+    for (path, bytes) in [("mics/m1.mrc", 800), ("picks.cs", 60)] {
+        write_output(app, "sessions", "S1", path, bytes);
+    }
+    app.ok(
+        admin,
+        "mutation { recordSessionResults(project: \"ML\", uid: \"S1\", results: [
+           { name: \"micrographs\", path: \"mics\", kind: MICROGRAPHS },
+           { name: \"locations\", path: \"picks.cs\", kind: PARTICLE_LOCATIONS }]) { uid } }",
+        json!({}),
+    )
+    .await;
+    app.ok(admin, "mutation { completeSession(project: \"ML\", uid: \"S1\") { uid } }", json!({})).await;
+    app.ok(admin, "mutation { compactSession(project: \"ML\", uid: \"S1\") { bytesFreed } }", json!({})).await;
+}
+
 /// `tar` from one instance's projects directory into another's.
 fn copy_project(from: &TestApp, to: &TestApp, name: &str) {
     let target = to.data_dir.path().join("projects");
@@ -122,8 +207,15 @@ async fn file_digest(app: &TestApp, identifier: &str, path: &str) -> String {
 async fn a_project_moves_between_instances_and_engines_by_its_directory_alone() {
     let first = TestApp::spawn_on_the_other_engine().await;
     build(&first).await;
+    process(&first).await;
     let before = snapshot(&first).await;
     assert_eq!(before["project"]["datasets"]["totalCount"], 3, "{before:#}");
+    let jobs = &before["project"]["jobs"];
+    assert_eq!(jobs.as_array().unwrap().len(), 4, "{jobs:#}");
+    assert_eq!(jobs[1]["isAncestorOfFinal"], true, "{jobs:#}");
+    assert_eq!(jobs[2]["status"], "BUILDING", "J3 was cleared: {jobs:#}");
+    assert_eq!(jobs[3]["inputsUnavailable"], true, "{jobs:#}");
+    assert_eq!(before["project"]["sessions"][0]["status"], "COMPACTED", "{before:#}");
     let zarr_json = "0.ome.zarr/zarr.json";
     let digest = file_digest(&first, FRAMES, zarr_json).await;
 
@@ -166,4 +258,19 @@ async fn a_project_moves_between_instances_and_engines_by_its_directory_alone() 
     rescued["project"]["state"] = before["project"]["state"].clone();
     assert_eq!(rescued, before);
     assert_eq!(file_digest(&third, FRAMES, zarr_json).await, digest);
+
+    // Uids continue where the first instance stopped, and the rescued
+    // session restores.
+    let next = third
+        .ok(Some(&third.admin), REPORT_JOB, json!({ "input": { "jobType": "select_2d" } }))
+        .await;
+    assert_eq!(next["reportJob"]["uid"], "J5");
+    let restored = third
+        .ok(
+            Some(&third.admin),
+            "mutation { restoreSession(project: \"ML\", uid: \"S1\") { status results { name state } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(restored["restoreSession"]["status"], "RESTORING", "{restored:#}");
 }

@@ -365,3 +365,117 @@ async fn detach_and_archive_wait_for_ingests_and_unarchive_follows_a_move() {
     let err = b.unarchive_project(&scope, "ML", &moved).await.unwrap_err();
     assert!(matches!(err, CatalogError::NotFound { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn jobs_and_sessions_travel_with_the_directory_and_damaged_ones_are_refused() {
+    use strata_catalog::jobs::plan::Status;
+    use strata_catalog::jobs::{JobInputSpec, NewJob};
+    use strata_catalog::sessions::NewSession;
+
+    let root = tempfile::tempdir().unwrap();
+    let projects = root.path().join("projects");
+    let origin = instance(&root.path().join("origin"), &projects).await;
+    let scope = Scope::system();
+    let project = origin
+        .create_project(
+            &scope,
+            NewProject {
+                code: "ML".parse().unwrap(),
+                title: "Membranes".into(),
+                embargo_end: None,
+            },
+        )
+        .await
+        .unwrap();
+    let dir = PathBuf::from(project.directory);
+    for (job_type, inputs) in [("import_movies", vec![]), ("patch_motion", vec!["J1"])] {
+        origin
+            .report_job(
+                &scope,
+                "ML",
+                NewJob {
+                    job_type: job_type.into(),
+                    parameters: serde_json::json!({}),
+                    inputs: inputs
+                        .into_iter()
+                        .map(|j| JobInputSpec {
+                            job: j.into(),
+                            results: vec![],
+                        })
+                        .collect(),
+                    workspaces: vec!["W1".into()],
+                    ..NewJob::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    origin
+        .report_session(&scope, "ML", NewSession::default())
+        .await
+        .unwrap();
+
+    // Work under way keeps the project where it is.
+    origin
+        .set_job_status(&scope, "ML", "J2", Status::Running)
+        .await
+        .unwrap();
+    for err in [
+        origin.detach_project(&scope, "ML").await.unwrap_err(),
+        origin.archive_project(&scope, "ML").await.unwrap_err(),
+    ] {
+        let message = err.to_string();
+        assert!(message.contains("1 job(s) and 1 session(s)"), "{message}");
+    }
+    origin
+        .set_job_status(&scope, "ML", "J2", Status::Completed)
+        .await
+        .unwrap();
+    origin.complete_session(&scope, "ML", "S1").await.unwrap();
+    origin.detach_project(&scope, "ML").await.unwrap();
+
+    let job_file = dir.join(EXPORT_DIR).join("jobs/J2.json");
+    let original: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&job_file).unwrap()).unwrap();
+    assert_eq!(original["inputs"][0]["job"], "J1");
+    assert_eq!(original["workspaces"], serde_json::json!(["W1"]));
+    let other = instance(&root.path().join("other"), &projects).await;
+    let refusals = [
+        (
+            serde_json::json!({ "inputs": [{ "job": "J9", "results": [] }] }),
+            "inputs[0].job",
+        ),
+        (
+            serde_json::json!({ "results": [{ "name": "x", "path": "../../../etc/passwd",
+                "intermediate": false, "size_bytes": 1, "created_at": "2026-11-21T00:00:00Z" }] }),
+            "results[0].path",
+        ),
+        (
+            serde_json::json!({ "status": "exploded" }),
+            "unknown job status \"exploded\"",
+        ),
+        (
+            serde_json::json!({ "workspaces": ["W9"] }),
+            "workspace \"W9\" is not in the project file",
+        ),
+    ];
+    for (patch, expected) in refusals {
+        let mut damaged = original.clone();
+        for (key, value) in patch.as_object().unwrap() {
+            damaged[key] = value.clone();
+        }
+        std::fs::write(&job_file, serde_json::to_vec(&damaged).unwrap()).unwrap();
+        let err = other.attach_project(&scope, &dir, false).await.unwrap_err();
+        assert!(err.to_string().contains(expected), "{expected}: {err}");
+        assert!(err.to_string().contains("J2.json"), "names the file: {err}");
+        assert_eq!(project_count(&other).await, 0);
+        assert!(!dir.join(LOCK_FILE).exists(), "no lock left behind");
+    }
+    std::fs::write(&job_file, serde_json::to_vec(&original).unwrap()).unwrap();
+    other.attach_project(&scope, &dir, false).await.unwrap();
+    let jobs = other.jobs(&scope, "ML").await.unwrap();
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[1].inputs, ["J1"]);
+    let sessions = other.sessions(&scope, "ML").await.unwrap();
+    assert_eq!(sessions[0].uid, "S1");
+}

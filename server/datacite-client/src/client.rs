@@ -1,13 +1,14 @@
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Map, Value};
 
 use crate::config::ClientConfig;
-use crate::error::{ApiErrors, Error, Operation};
-use crate::model::{
-    DoiRecord, DoiState, Event, JSONAPI_MEDIA_TYPE, RequestDocument, ResponseDocument,
-};
-use crate::retry::{self, Failure, Reply};
+use crate::error::{Error, Operation};
+use crate::model::{DoiRecord, DoiState, Event, RequestDocument};
+use crate::retry::Reply;
+
+mod transport;
+
+use transport::parse_record;
 
 /// A DataCite REST API client for one repository account. Cheap to clone: clones
 /// share the connection pool.
@@ -82,7 +83,7 @@ impl DataCiteClient {
         attrs.remove("event");
         attrs.remove("prefix");
         attrs.insert("doi".into(), Value::String(doi.to_owned()));
-        self.create(doi, attrs).await
+        self.create(doi, true, attrs).await
     }
 
     /// Creates a draft under the configured prefix and lets DataCite pick a random
@@ -97,15 +98,43 @@ impl DataCiteClient {
         attrs.remove("event");
         attrs.remove("doi");
         attrs.insert("prefix".into(), Value::String(self.config.prefix.clone()));
-        self.create(&label, attrs).await
+        self.create(&label, false, attrs).await
     }
 
-    async fn create(&self, label: &str, attrs: Map<String, Value>) -> Result<DoiRecord, Error> {
+    /// `explicit`: the DOI was named by the caller (`label` is the DOI), so a
+    /// retried POST whose first answer was lost can be recognised.
+    async fn create(
+        &self,
+        label: &str,
+        explicit: bool,
+        attrs: Map<String, Value>,
+    ) -> Result<DoiRecord, Error> {
         let op = Operation::CreateDraft;
         let body = RequestDocument::dois(attrs);
-        let reply = self
-            .send(op, label, Method::POST, self.dois_url.clone(), Some(&body))
-            .await?;
+        let (result, attempts) = self
+            .send_counted(op, label, Method::POST, self.dois_url.clone(), Some(&body))
+            .await;
+        let reply = match result {
+            Ok(reply) => reply,
+            // A POST is not idempotent: if an earlier attempt reached DataCite but its
+            // answer was lost (timeout, 5xx from a proxy), the retry finds the DOI
+            // taken. The name is ours and the prefix is the repository's, so a draft
+            // under it is the one we just made.
+            Err(error) if explicit && attempts > 1 && is_taken(&error) => {
+                return match self.get(label).await {
+                    Ok(existing) if existing.state == DoiState::Draft => {
+                        tracing::warn!(
+                            doi = label,
+                            attempts,
+                            "an earlier attempt had created the draft; using it"
+                        );
+                        Ok(existing)
+                    }
+                    _ => Err(error),
+                };
+            }
+            Err(error) => return Err(error),
+        };
         let record = parse_record(op, label, &reply)?;
         if record.state != DoiState::Draft {
             // Only possible if DataCite changed its defaults; better to say so than
@@ -218,116 +247,16 @@ impl DataCiteClient {
         self.send(op, doi, Method::PUT, self.doi_url(doi), Some(&body))
             .await
     }
+}
 
-    /// `/dois/{doi}` with the DOI as one path segment: its `/` (and any `%`, `?`,
-    /// `#` a suffix may contain) percent-encoded.
-    fn doi_url(&self, doi: &str) -> Url {
-        let mut url = self.dois_url.clone();
-        url.path_segments_mut()
-            .expect("checked in new(): the endpoint can be a base")
-            .push(doi);
-        url
-    }
-
-    /// One request with retries; maps the final failure to an [`Error`].
-    async fn send(
-        &self,
-        op: Operation,
-        doi: &str,
-        method: Method,
-        url: Url,
-        body: Option<&RequestDocument>,
-    ) -> Result<Reply, Error> {
-        let body = match body {
-            Some(doc) => Some(serde_json::to_vec(doc).map_err(|e| Error::InvalidRequest {
-                operation: op,
-                doi: doi.to_owned(),
-                reason: format!("cannot serialise the attributes: {e}"),
-            })?),
-            None => None,
-        };
-        let attempt = || {
-            let mut request = self
-                .http
-                .request(method.clone(), url.clone())
-                .basic_auth(&self.config.repository_id, Some(&self.config.password))
-                .header(ACCEPT, JSONAPI_MEDIA_TYPE);
-            if let Some(body) = &body {
-                request = request
-                    .header(CONTENT_TYPE, JSONAPI_MEDIA_TYPE)
-                    .body(body.clone());
-            }
-            async move {
-                let response = request.send().await.map_err(Failure::Transport)?;
-                let status = response.status();
-                let headers = response.headers().clone();
-                let bytes = response.bytes().await.map_err(Failure::Transport)?.to_vec();
-                tracing::debug!(%status, "DataCite answered");
-                if status.is_success() {
-                    Ok(Reply {
-                        status,
-                        body: bytes,
-                    })
-                } else {
-                    Err(Failure::from_status(status, &headers, bytes))
-                }
-            }
-        };
-        match retry::run(&self.config.retry, op, doi, attempt).await {
-            Ok(reply) => Ok(reply),
-            Err((failure, attempts)) => {
-                let gave_up = retry::exhausted(&failure) && attempts > 1;
-                let error = self.to_error(op, doi, failure);
-                if gave_up {
-                    Err(Error::GaveUp {
-                        operation: op,
-                        doi: doi.to_owned(),
-                        attempts,
-                        last: Box::new(error),
-                    })
-                } else {
-                    Err(error)
-                }
-            }
-        }
-    }
-
-    fn to_error(&self, operation: Operation, doi: &str, failure: Failure) -> Error {
-        let doi = doi.to_owned();
-        let (status, body) = match failure {
-            Failure::Transport(source) => {
-                return Error::Transport {
-                    operation,
-                    doi,
-                    source,
-                };
-            }
-            Failure::Status { status, body, .. } => (status, body),
-        };
-        let errors = ApiErrors::from_body(&body);
-        match status {
-            StatusCode::UNAUTHORIZED => Error::Unauthorized {
-                operation,
-                doi,
-                repository_id: self.config.repository_id.clone(),
-                errors,
-            },
-            StatusCode::FORBIDDEN => Error::Forbidden {
-                operation,
-                doi,
-                repository_id: self.config.repository_id.clone(),
-                prefix: self.config.prefix.clone(),
-                errors,
-            },
-            StatusCode::NOT_FOUND => Error::NotFound { operation, doi },
-            _ => Error::Rejected {
-                operation,
-                doi,
-                status: status.as_u16(),
-                errors,
-            },
-        }
-    }
+/// DataCite's answer to creating a DOI that exists.
+fn is_taken(error: &Error) -> bool {
+    matches!(error, Error::Rejected { status: 422, .. })
+        && error.api_errors().iter().any(|e| {
+            e.title
+                .as_deref()
+                .is_some_and(|t| t.contains("already been taken"))
+        })
 }
 
 fn check_doi(operation: Operation, doi: &str) -> Result<(), Error> {
@@ -370,16 +299,4 @@ fn json_kind(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-fn parse_record(operation: Operation, doi: &str, reply: &Reply) -> Result<DoiRecord, Error> {
-    let invalid = |reason: String| Error::InvalidResponse {
-        operation,
-        doi: doi.to_owned(),
-        status: reply.status.as_u16(),
-        reason,
-    };
-    let document: ResponseDocument = serde_json::from_slice(&reply.body)
-        .map_err(|e| invalid(format!("not a JSON:API document: {e}")))?;
-    document.data.into_record().map_err(invalid)
 }

@@ -80,13 +80,13 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or the policy's attempts are
-/// used up. On failure, also returns how many attempts were made.
+/// used up. Also returns how many attempts were made.
 pub(crate) async fn run<F, Fut>(
     policy: &RetryPolicy,
     operation: Operation,
     doi: &str,
     mut attempt: F,
-) -> Result<Reply, (Failure, u32)>
+) -> (Result<Reply, Failure>, u32)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Reply, Failure>>,
@@ -124,7 +124,7 @@ where
         );
     })
     .await;
-    result.map_err(|failure| (failure, attempts.load(Ordering::Relaxed)))
+    (result, attempts.load(Ordering::Relaxed))
 }
 
 /// Whether a failure that ended the loop was transient, i.e. the attempts ran out.

@@ -151,3 +151,37 @@ async fn an_unreachable_server_is_retried_then_reported() {
     }
     assert_eq!(err.status(), None);
 }
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_not_reported_as_a_duplicate() {
+    let server = TestServer::start().await;
+    server.inject(Fault::LoseAnswer, 1);
+    let record = client(&server)
+        .create_draft("10.80000/lost-answer", json!({"titles": [{"title": "T"}]}))
+        .await
+        .unwrap();
+    assert_eq!(record.state, DoiState::Draft);
+    assert_eq!(record.attributes["titles"][0]["title"], "T");
+    // The retried POST met "already taken"; the client then looked the draft up.
+    assert_eq!(server.count("POST"), 2);
+    assert_eq!(server.count("GET"), 1);
+}
+
+#[tokio::test]
+async fn a_taken_doi_on_the_first_attempt_stays_an_error() {
+    let server = TestServer::start().await;
+    let client = client(&server);
+    client
+        .create_draft("10.80000/mine", json!({}))
+        .await
+        .unwrap();
+    let err = client
+        .create_draft("10.80000/mine", json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("This DOI has already been taken"),
+        "{err}"
+    );
+    assert_eq!(server.count("GET"), 0);
+}

@@ -156,9 +156,18 @@ async fn gate<E: Endpoint>(store: Shared, ep: Arc<E>, req: Request) -> poem::Res
             tokio::time::sleep(HANG).await;
             return Ok(error(500, "Hung"));
         }
+        Some(Fault::LoseAnswer) => {
+            let _ = checked(&store, ep, req).await?;
+            return Ok(error(502, "Bad gateway"));
+        }
         None => {}
     }
-    if !authorized(&store, &req) {
+    checked(&store, ep, req).await
+}
+
+/// Authentication and content negotiation, then the route.
+async fn checked<E: Endpoint>(store: &Shared, ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    if !authorized(store, &req) {
         return Ok(error(401, "Bad credentials."));
     }
     let accept = req.header(header::ACCEPT).unwrap_or_default();

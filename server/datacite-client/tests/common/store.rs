@@ -42,6 +42,9 @@ pub enum Fault {
     TooManyRequests,
     /// No answer for longer than any test client waits.
     Hang,
+    /// The request is carried out, but the answer is lost (HTTP 502 instead), as
+    /// when a proxy fails on the way back.
+    LoseAnswer,
 }
 
 /// A request as it arrived, for tests that count attempts or check encoding.
