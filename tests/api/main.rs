@@ -14,4 +14,5 @@ mod projects;
 mod round_trip;
 mod schema;
 mod search;
+mod sessions;
 mod subscription;
