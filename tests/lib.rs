@@ -16,6 +16,10 @@ pub mod python;
 
 pub const TEST_DATABASE_ENV: &str = "STRATA_TEST_DATABASE_URL";
 
+/// The DOI prefix test instances make DOIs with; nothing is deposited
+/// (no `[doi.datacite]`): registering writes the records for deposit by hand.
+pub const TEST_DOI_PREFIX: &str = "10.80000";
+
 pub struct TestApp {
     pub address: SocketAddr,
     pub catalog: Catalog,
@@ -114,6 +118,12 @@ impl TestApp {
                 .map(|p| with_database(&p.server_url, &p.name)),
             data_dir: data_dir.path().to_path_buf(),
             bind: "127.0.0.1:0".into(),
+            doi: Some(strata::config::DoiConfig {
+                prefix: TEST_DOI_PREFIX.into(),
+                publisher: "strata test facility".into(),
+                landing_base: "https://portal.strata.test/doi/".into(),
+                datacite: None,
+            }),
             ..Config::default()
         };
         let app = Application::build(&config)

@@ -14,6 +14,8 @@ pub enum Code {
     Forbidden,
     Unauthenticated,
     Conflict,
+    /// DataCite (or another service strata calls) failed; retry later.
+    Upstream,
     Internal,
 }
 
@@ -25,6 +27,7 @@ impl Code {
             Code::Forbidden => "FORBIDDEN",
             Code::Unauthenticated => "UNAUTHENTICATED",
             Code::Conflict => "CONFLICT",
+            Code::Upstream => "UPSTREAM_FAILED",
             Code::Internal => "INTERNAL",
         }
     }
@@ -36,6 +39,7 @@ impl Code {
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::Unauthenticated => StatusCode::UNAUTHORIZED,
             Code::Conflict => StatusCode::CONFLICT,
+            Code::Upstream => StatusCode::BAD_GATEWAY,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -48,6 +52,7 @@ pub fn code_of(err: &CatalogError) -> Code {
         CatalogError::Conflict { .. } => Code::Conflict,
         CatalogError::Forbidden(_) => Code::Forbidden,
         CatalogError::Unauthenticated(_) => Code::Unauthenticated,
+        CatalogError::Upstream(_) => Code::Upstream,
         CatalogError::Database(_) | CatalogError::Filesystem(_) => Code::Internal,
     }
 }

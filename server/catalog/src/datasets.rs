@@ -270,6 +270,7 @@ impl Catalog {
             .await?
             .ok_or_else(|| CatalogError::not_found(Some(field), "the dataset's project is gone"))?;
         require_attached(&project)?;
+        self.require_unpublished(&row).await?;
         Ok(row)
     }
 

@@ -29,6 +29,10 @@ pub enum CatalogError {
     /// permission, a vanished mount).
     #[error("{0}")]
     Filesystem(String),
+    /// A service strata depends on (DataCite's REST API) refused or could
+    /// not be reached; nothing was changed here.
+    #[error("{0}")]
+    Upstream(String),
 }
 
 impl CatalogError {

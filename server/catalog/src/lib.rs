@@ -25,6 +25,7 @@ mod loaders;
 mod parameters;
 pub mod project_dir;
 mod projects;
+pub mod publications;
 mod scope;
 mod search;
 pub mod sessions;
@@ -76,6 +77,8 @@ pub struct Catalog {
     /// Parameter type ids by name, fixed once the definitions are synced at open.
     parameter_ids: Arc<BTreeMap<String, i32>>,
     instance: Arc<Instance>,
+    /// How DOIs are made and deposited; publications are refused without.
+    doi: Option<Arc<publications::DoiSettings>>,
 }
 
 impl Catalog {
@@ -115,7 +118,14 @@ impl Catalog {
             projects_root,
             parameter_ids,
             instance,
+            doi: None,
         })
+    }
+
+    /// Lets this catalog make DOIs.
+    pub fn with_doi(mut self, settings: publications::DoiSettings) -> Self {
+        self.doi = Some(Arc::new(settings));
+        self
     }
 
     /// This catalog's identity, as lock files name it.

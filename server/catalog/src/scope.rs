@@ -3,8 +3,9 @@
 //! This is the one place where visibility is decided. A dataset is visible to
 //! the members of its project, and to everyone once it is public (its
 //! `public_from` has passed: it was published or its embargo ended). A project
-//! is visible to its members and, once it has public data, to everyone.
-//! Facility admins see everything.
+//! is visible to its members and, once it has public data, to everyone. A
+//! publication's metadata is public once its DOI is registered; a draft is
+//! its project's members'. Facility admins see everything.
 
 use std::collections::HashMap;
 
@@ -14,7 +15,7 @@ use sea_orm::{ColumnTrait, Condition};
 use strata_domain::{DatasetStatus, Role};
 
 use crate::CatalogError;
-use crate::entity::{dataset, project};
+use crate::entity::{dataset, project, publication};
 
 #[derive(Debug, Clone)]
 enum Principal {
@@ -176,6 +177,22 @@ impl Scope {
         let members = self.member_projects();
         if !members.is_empty() {
             any = any.add(project::Column::Id.is_in(members));
+        }
+        Some(any)
+    }
+
+    /// The condition on `publication` rows this caller may see; `None` when
+    /// all. A registered or findable DOI's metadata is public (DataCite
+    /// requires it), withdrawn ones included (their tombstone); a draft is
+    /// its project's members' only.
+    pub(crate) fn publications(&self) -> Option<Condition> {
+        if self.is_admin() {
+            return None;
+        }
+        let mut any = Condition::any().add(publication::Column::State.ne("draft"));
+        let members = self.member_projects();
+        if !members.is_empty() {
+            any = any.add(publication::Column::ProjectId.is_in(members));
         }
         Some(any)
     }

@@ -30,6 +30,42 @@ pub struct Config {
     pub storage: StorageKind,
     /// The S3 bucket, when `storage = "s3"` (or for `strata sync`).
     pub s3: Option<S3Settings>,
+    /// How DOIs are made and deposited (`[doi]`); publications are refused without.
+    pub doi: Option<DoiConfig>,
+}
+
+/// `[doi]`: the facility's DataCite prefix, its name as publisher, where
+/// landing pages are, and DataCite's REST API (`[doi.datacite]`); without
+/// the latter, registering writes the DataCite XML and JSON for deposit by
+/// hand.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DoiConfig {
+    /// e.g. `10.80000`.
+    pub prefix: String,
+    /// Named as publisher when a record names none.
+    pub publisher: String,
+    /// Landing pages are `<landing_base><doi>`, e.g. `https://data.example.org/doi/`.
+    pub landing_base: String,
+    pub datacite: Option<DataCiteConfig>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct DataCiteConfig {
+    /// `https://api.datacite.org`, or `https://api.test.datacite.org` for the test system.
+    pub endpoint: String,
+    /// The repository account, e.g. `FACILITY.DATA`.
+    pub repository_id: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for DataCiteConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataCiteConfig")
+            .field("endpoint", &self.endpoint)
+            .field("repository_id", &self.repository_id)
+            .field("password", &"…")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -81,6 +117,7 @@ impl Default for Config {
             log_level: "info".into(),
             storage: StorageKind::Local,
             s3: None,
+            doi: None,
         }
     }
 }

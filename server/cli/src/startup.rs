@@ -11,10 +11,12 @@ use std::sync::Arc;
 use strata_api::{AppState, app};
 
 use strata_catalog::Catalog;
+use strata_catalog::publications::DoiSettings;
+use strata_datacite_client::{ClientConfig, DataCiteClient};
 use strata_storage::{LocalStore, ObjectStore, S3Config, S3Store};
 
 use crate::Config;
-use crate::config::StorageKind;
+use crate::config::{DoiConfig, StorageKind};
 
 pub struct Application {
     state: AppState,
@@ -26,9 +28,36 @@ pub struct Application {
 pub async fn open_catalog(config: &Config) -> anyhow::Result<Catalog> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
-    Catalog::open(&config.database_url(), config.projects_root())
+    let catalog = Catalog::open(&config.database_url(), config.projects_root())
         .await
-        .with_context(|| "opening the catalog (check database_url / STRATA_DATABASE_URL)")
+        .with_context(|| "opening the catalog (check database_url / STRATA_DATABASE_URL)")?;
+    Ok(match &config.doi {
+        None => catalog,
+        Some(doi) => catalog.with_doi(doi_settings(doi)?),
+    })
+}
+
+/// The catalog's DOI settings from `[doi]`, with a DataCite client when
+/// `[doi.datacite]` is there.
+fn doi_settings(doi: &DoiConfig) -> anyhow::Result<DoiSettings> {
+    let registrar = match &doi.datacite {
+        None => None,
+        Some(d) => Some(
+            DataCiteClient::new(ClientConfig::new(
+                d.endpoint.as_str(),
+                d.repository_id.as_str(),
+                d.password.as_str(),
+                doi.prefix.as_str(),
+            ))
+            .context("configuring the DataCite client ([doi.datacite])")?,
+        ),
+    };
+    Ok(DoiSettings {
+        prefix: doi.prefix.clone(),
+        publisher: doi.publisher.clone(),
+        landing_base: doi.landing_base.clone(),
+        registrar,
+    })
 }
 
 /// Opens the object store the configuration names.

@@ -37,15 +37,22 @@ impl Readiness {
     /// True when every mandatory property is present and well-formed: DataCite will
     /// accept the record. Missing recommended properties do not block publishing.
     pub fn is_publishable(&self) -> bool {
-        self.missing.iter().chain(&self.invalid).all(|f| f.obligation != Obligation::Mandatory)
+        self.missing
+            .iter()
+            .chain(&self.invalid)
+            .all(|f| f.obligation != Obligation::Mandatory)
     }
 
     pub fn missing_mandatory(&self) -> impl Iterator<Item = &Finding> {
-        self.missing.iter().filter(|f| f.obligation == Obligation::Mandatory)
+        self.missing
+            .iter()
+            .filter(|f| f.obligation == Obligation::Mandatory)
     }
 
     pub fn missing_recommended(&self) -> impl Iterator<Item = &Finding> {
-        self.missing.iter().filter(|f| f.obligation == Obligation::Recommended)
+        self.missing
+            .iter()
+            .filter(|f| f.obligation == Obligation::Recommended)
     }
 }
 
@@ -56,10 +63,16 @@ fn blank(s: &str) -> bool {
 /// `10.NNNN/suffix`: a `10.` directory prefix of four or more digits (dot-separated
 /// sub-prefixes allowed), a slash, and a non-empty suffix without whitespace.
 pub fn is_doi(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("10.") else { return false };
-    let Some((prefix, suffix)) = rest.split_once('/') else { return false };
+    let Some(rest) = s.strip_prefix("10.") else {
+        return false;
+    };
+    let Some((prefix, suffix)) = rest.split_once('/') else {
+        return false;
+    };
     let mut groups = prefix.split('.');
-    let first_ok = groups.next().is_some_and(|g| g.len() >= 4 && g.bytes().all(|b| b.is_ascii_digit()));
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| g.len() >= 4 && g.bytes().all(|b| b.is_ascii_digit()));
     first_ok
         && groups.all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
         && !suffix.is_empty()
@@ -87,7 +100,11 @@ pub fn is_orcid(s: &str) -> bool {
         total = (total + c.to_digit(10).unwrap_or(0)) * 2;
     }
     let check = (12 - total % 11) % 11;
-    let expected = if check == 10 { 'X' } else { char::from_digit(check, 10).unwrap_or('?') };
+    let expected = if check == 10 {
+        'X'
+    } else {
+        char::from_digit(check, 10).unwrap_or('?')
+    };
     digits[15] == expected
 }
 
@@ -103,7 +120,9 @@ pub fn is_ror_id(s: &str) -> bool {
     let b = id.as_bytes();
     b.len() == 9
         && b[0] == b'0'
-        && b[1..7].iter().all(|c| c.is_ascii_digit() || (c.is_ascii_lowercase() && !b"ilou".contains(c)))
+        && b[1..7]
+            .iter()
+            .all(|c| c.is_ascii_digit() || (c.is_ascii_lowercase() && !b"ilou".contains(c)))
         && b[7..].iter().all(u8::is_ascii_digit)
 }
 
@@ -119,14 +138,27 @@ struct Check {
 
 impl Check {
     fn missing(&mut self, property: &'static str, obligation: Obligation, message: &str) {
-        self.r.missing.push(Finding { property, obligation, message: message.to_owned() });
+        self.r.missing.push(Finding {
+            property,
+            obligation,
+            message: message.to_owned(),
+        });
     }
 
     fn invalid(&mut self, property: &'static str, obligation: Obligation, message: String) {
-        self.r.invalid.push(Finding { property, obligation, message });
+        self.r.invalid.push(Finding {
+            property,
+            obligation,
+            message,
+        });
     }
 
-    fn parties(&mut self, property: &'static str, obligation: Obligation, parties: &[(&str, &Creator)]) {
+    fn parties(
+        &mut self,
+        property: &'static str,
+        obligation: Obligation,
+        parties: &[(&str, &Creator)],
+    ) {
         for (label, p) in parties {
             for n in &p.name_identifiers {
                 let scheme = n.scheme.trim();
@@ -144,7 +176,10 @@ impl Check {
                 }
             }
             for a in &p.affiliations {
-                let is_ror = a.identifier_scheme.as_deref().is_some_and(|s| s.trim().eq_ignore_ascii_case("ROR"));
+                let is_ror = a
+                    .identifier_scheme
+                    .as_deref()
+                    .is_some_and(|s| s.trim().eq_ignore_ascii_case("ROR"));
                 if let (true, Some(id)) = (is_ror, &a.identifier)
                     && !is_ror_id(id)
                 {
@@ -161,7 +196,9 @@ mod rules;
 
 /// Checks a record against DataCite's mandatory and recommended properties.
 pub fn readiness(r: &Resource) -> Readiness {
-    let mut c = Check { r: Readiness::default() };
+    let mut c = Check {
+        r: Readiness::default(),
+    };
     rules::mandatory(&mut c, r);
     rules::recommended(&mut c, r);
     c.r

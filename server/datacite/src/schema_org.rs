@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::model::*;
+use crate::model::{squash, *};
 use crate::{DateType, DescriptionType, RelationType, ResourceTypeGeneral};
 
 /// schema.org type for a DataCite general type; strata publishes datasets, the rest is
@@ -16,7 +16,9 @@ fn schema_type(t: Option<ResourceTypeGeneral>) -> &'static str {
     use ResourceTypeGeneral as G;
     match t {
         Some(G::Software | G::ComputationalNotebook) => "SoftwareSourceCode",
-        Some(G::JournalArticle | G::DataPaper | G::Preprint | G::ConferencePaper) => "ScholarlyArticle",
+        Some(G::JournalArticle | G::DataPaper | G::Preprint | G::ConferencePaper) => {
+            "ScholarlyArticle"
+        }
         Some(G::Book) => "Book",
         Some(G::Image) => "ImageObject",
         Some(G::Audiovisual) => "VideoObject",
@@ -38,7 +40,7 @@ fn ror_url(v: &str) -> Option<String> {
 fn organization(name: &str, id: Option<&str>) -> Value {
     let mut m = Map::new();
     m.insert("@type".into(), "Organization".into());
-    m.insert("name".into(), name.trim().into());
+    m.insert("name".into(), squash(name).into());
     if let Some(url) = id.and_then(ror_url) {
         m.insert("sameAs".into(), url.into());
     } else if let Some(id) = id.filter(|i| i.starts_with("http")) {
@@ -49,13 +51,17 @@ fn organization(name: &str, id: Option<&str>) -> Value {
 
 fn party(p: &Creator) -> Value {
     if !p.is_person() {
-        let ror = p.name_identifiers.iter().find(|n| n.scheme.eq_ignore_ascii_case("ROR"));
+        let ror = p
+            .name_identifiers
+            .iter()
+            .find(|n| n.scheme.eq_ignore_ascii_case("ROR"));
         return organization(&p.name.value, ror.map(|n| n.value.as_str()));
     }
     let (family, given) = p.family_given();
+    let (family, given) = (squash(&family), given.map(|g| squash(&g)));
     let mut m = Map::new();
     m.insert("@type".into(), "Person".into());
-    m.insert("name".into(), p.name.value.trim().into());
+    m.insert("name".into(), squash(&p.name.value).into());
     if let Some(g) = given {
         m.insert("givenName".into(), g.into());
     }
@@ -63,7 +69,11 @@ fn party(p: &Creator) -> Value {
     if let Some(orcid) = p.orcid_url() {
         m.insert("sameAs".into(), orcid.into());
     }
-    let affs: Vec<Value> = p.affiliations.iter().map(|a| organization(&a.name, a.identifier.as_deref())).collect();
+    let affs: Vec<Value> = p
+        .affiliations
+        .iter()
+        .map(|a| organization(&a.name, a.identifier.as_deref()))
+        .collect();
     if !affs.is_empty() {
         m.insert("affiliation".into(), Value::Array(affs));
     }
@@ -82,12 +92,22 @@ fn accessible_for_free(r: &Resource) -> Option<bool> {
             rights.value
         )
         .to_ascii_lowercase();
-        if ["closedaccess", "restrictedaccess", "embargoedaccess"].iter().any(|k| text.contains(k)) {
-            return Some(false);
-        }
-        if ["openaccess", "creativecommons.org", "cc-by", "cc0", "opendatacommons", "public domain"]
+        if ["closedaccess", "restrictedaccess", "embargoedaccess"]
             .iter()
             .any(|k| text.contains(k))
+        {
+            return Some(false);
+        }
+        if [
+            "openaccess",
+            "creativecommons.org",
+            "cc-by",
+            "cc0",
+            "opendatacommons",
+            "public domain",
+        ]
+        .iter()
+        .any(|k| text.contains(k))
         {
             verdict = Some(true);
         }
@@ -96,20 +116,38 @@ fn accessible_for_free(r: &Resource) -> Option<bool> {
 }
 
 fn date_of(r: &Resource, kind: DateType) -> Option<&str> {
-    r.dates.iter().find(|d| d.date_type == kind).map(|d| d.value.trim())
+    r.dates
+        .iter()
+        .find(|d| d.date_type == kind)
+        .map(|d| d.value.trim())
+}
+
+/// schema.org's date properties take one ISO 8601 date; DataCite dates may be ranges
+/// (`2028-01-01/2029-12-31`), which only `temporalCoverage` can hold.
+fn single_date(r: &Resource, kind: DateType) -> Option<&str> {
+    date_of(r, kind).filter(|d| !d.contains('/') && !d.is_empty())
 }
 
 fn spatial(g: &GeoLocation) -> Value {
     let mut m = Map::new();
     m.insert("@type".into(), "Place".into());
     if let Some(p) = &g.place {
-        m.insert("name".into(), p.trim().into());
+        m.insert("name".into(), squash(p).into());
     }
     if let Some((lon, lat)) = g.point.as_ref().and_then(GeoPoint::degrees) {
-        m.insert("geo".into(), json!({"@type": "GeoCoordinates", "latitude": lat, "longitude": lon}));
+        m.insert(
+            "geo".into(),
+            json!({"@type": "GeoCoordinates", "latitude": lat, "longitude": lon}),
+        );
     } else if let Some(b) = &g.bbox {
         // schema.org box: "south west north east".
-        let b = format!("{} {} {} {}", b.south.trim(), b.west.trim(), b.north.trim(), b.east.trim());
+        let b = format!(
+            "{} {} {} {}",
+            b.south.trim(),
+            b.west.trim(),
+            b.north.trim(),
+            b.east.trim()
+        );
         m.insert("geo".into(), json!({"@type": "GeoShape", "box": b}));
     }
     Value::Object(m)
@@ -119,35 +157,34 @@ fn spatial(g: &GeoLocation) -> Value {
 pub fn to_schema_org(r: &Resource) -> Value {
     let mut m = Map::new();
     m.insert("@context".into(), "https://schema.org".into());
-    m.insert("@type".into(), schema_type(r.resource_type.as_ref().map(|t| t.general)).into());
+    m.insert(
+        "@type".into(),
+        schema_type(r.resource_type.as_ref().map(|t| t.general)).into(),
+    );
     let doi_url = r.doi_url();
     if let Some(u) = &doi_url {
         m.insert("@id".into(), u.clone().into());
     }
-    let mut identifiers: Vec<Value> = doi_url.iter().map(|u| Value::String(u.clone())).collect();
-    for a in &r.alternate_identifiers {
-        identifiers.push(json!({"@type": "PropertyValue", "propertyID": a.identifier_type.trim(), "value": a.value.trim()}));
-    }
-    match identifiers.len() {
-        0 => {}
-        1 => {
-            m.insert("identifier".into(), identifiers.remove(0));
-        }
-        _ => {
-            m.insert("identifier".into(), Value::Array(identifiers));
-        }
+    // One identifier: schema.org's `identifier` takes a single URL, text or PropertyValue.
+    if let Some(u) = &doi_url {
+        m.insert("identifier".into(), u.clone().into());
+    } else if let Some(a) = r.alternate_identifiers.first() {
+        m.insert(
+            "identifier".into(),
+            json!({"@type": "PropertyValue", "propertyID": a.identifier_type.trim(), "value": a.value.trim()}),
+        );
     }
     if let Some(url) = r.url.clone().or_else(|| doi_url.clone()) {
         m.insert("url".into(), url.into());
     }
     if let Some(t) = r.main_title() {
-        m.insert("name".into(), t.into());
+        m.insert("name".into(), squash(t).into());
     }
     let alt: Vec<Value> = r
         .titles
         .iter()
         .filter(|t| t.title_type.is_some())
-        .map(|t| t.value.trim().into())
+        .map(|t| squash(&t.value).into())
         .collect();
     if !alt.is_empty() {
         m.insert("alternateName".into(), Value::Array(alt));
@@ -176,18 +213,22 @@ pub fn to_schema_org(r: &Resource) -> Value {
     if let Some(free) = accessible_for_free(r) {
         m.insert("isAccessibleForFree".into(), free.into());
     }
-    let published = date_of(r, DateType::Issued).or(r.publication_year.as_deref().map(str::trim));
+    let published =
+        single_date(r, DateType::Issued).or(r.publication_year.as_deref().map(str::trim));
     if let Some(d) = published {
         m.insert("datePublished".into(), d.into());
     }
-    if let Some(d) = date_of(r, DateType::Created) {
+    if let Some(d) = single_date(r, DateType::Created) {
         m.insert("dateCreated".into(), d.into());
     }
-    if let Some(d) = date_of(r, DateType::Updated) {
+    if let Some(d) = single_date(r, DateType::Updated) {
         m.insert("dateModified".into(), d.into());
     }
     if let Some(p) = &r.publisher {
-        m.insert("publisher".into(), organization(&p.name, p.identifier.as_deref()));
+        m.insert(
+            "publisher".into(),
+            organization(&p.name, p.identifier.as_deref()),
+        );
     }
     if let Some(v) = &r.version {
         m.insert("version".into(), v.trim().into());
@@ -195,7 +236,7 @@ pub fn to_schema_org(r: &Resource) -> Value {
     if let Some(l) = &r.language {
         m.insert("inLanguage".into(), l.trim().into());
     }
-    let keywords: Vec<Value> = r.subjects.iter().map(|s| s.value.trim().into()).collect();
+    let keywords: Vec<Value> = r.subjects.iter().map(|s| squash(&s.value).into()).collect();
     if !keywords.is_empty() {
         m.insert("keywords".into(), Value::Array(keywords));
     }
@@ -203,14 +244,22 @@ pub fn to_schema_org(r: &Resource) -> Value {
         let distribution: Vec<Value> = r
             .formats
             .iter()
-            .map(|f| json!({"@type": "DataDownload", "encodingFormat": f.trim(), "contentUrl": url}))
+            .map(
+                |f| json!({"@type": "DataDownload", "encodingFormat": f.trim(), "contentUrl": url}),
+            )
             .collect();
         if !distribution.is_empty() {
             m.insert("distribution".into(), Value::Array(distribution));
         }
     }
     if !r.sizes.is_empty() {
-        m.insert("size".into(), r.sizes.iter().map(|s| Value::String(s.trim().to_owned())).collect());
+        m.insert(
+            "size".into(),
+            r.sizes
+                .iter()
+                .map(|s| Value::String(s.trim().to_owned()))
+                .collect(),
+        );
     }
     let places: Vec<Value> = r.geo_locations.iter().map(spatial).collect();
     if !places.is_empty() {
@@ -219,33 +268,34 @@ pub fn to_schema_org(r: &Resource) -> Value {
     if let Some(d) = date_of(r, DateType::Coverage).or(date_of(r, DateType::Collected)) {
         m.insert("temporalCoverage".into(), d.into());
     }
-    let funding: Vec<Value> = r
+    // `funder` (Organization) rather than `funding` (Grant): Google documents `funder`, and
+    // `funding` is not yet in every consumer's vocabulary. The award itself has no place here.
+    let funders: Vec<Value> = r
         .funding_references
         .iter()
         .map(|f| {
-            let funder = organization(&f.funder_name, f.funder_identifier.as_ref().map(|i| i.value.as_str()));
-            let mut g = json!({"@type": "Grant", "funder": funder});
-            if let Some(a) = &f.award_number {
-                g["identifier"] = a.value.trim().into();
-                if let Some(u) = &a.award_uri {
-                    g["url"] = u.trim().into();
-                }
-            }
-            if let Some(t) = &f.award_title {
-                g["name"] = t.trim().into();
-            }
-            g
+            organization(
+                &f.funder_name,
+                f.funder_identifier.as_ref().map(|i| i.value.as_str()),
+            )
         })
         .collect();
-    if !funding.is_empty() {
-        m.insert("funding".into(), Value::Array(funding));
+    if !funders.is_empty() {
+        m.insert("funder".into(), Value::Array(funders));
     }
     let cites: Vec<Value> = r
         .related_identifiers
         .iter()
-        .filter(|x| matches!(x.relation_type, RelationType::Cites | RelationType::References))
+        .filter(|x| {
+            matches!(
+                x.relation_type,
+                RelationType::Cites | RelationType::References
+            )
+        })
         .map(|x| match x.related_identifier_type {
-            crate::RelatedIdentifierType::Doi => format!("https://doi.org/{}", x.value.trim()).into(),
+            crate::RelatedIdentifierType::Doi => {
+                format!("https://doi.org/{}", x.value.trim()).into()
+            }
             _ => x.value.trim().into(),
         })
         .collect();

@@ -16,7 +16,10 @@ fn the_cryo_em_record_is_schema_valid_and_round_trips() {
     assert_eq!(back, strata_datacite::Resource { url: None, ..r });
     assert_same_xml("cryo-em", &xml, &to_xml(&back));
     // Escaping: the title's quotes, braces and ampersand are text, not markup.
-    assert!(xml.contains("the {fast} &amp; \"slow\" collections") || xml.contains("&quot;slow&quot;"), "{xml}");
+    assert!(
+        xml.contains("the {fast} &amp; \"slow\" collections") || xml.contains("&quot;slow&quot;"),
+        "{xml}"
+    );
     assert!(xml.contains("EPU &lt;2.0&gt;"), "{xml}");
 }
 
@@ -27,5 +30,8 @@ fn an_incomplete_record_is_rejected_by_the_xsd() {
     r.publisher = None;
     let xml = to_xml(&r);
     let result = std::panic::catch_unwind(|| common::assert_schema_valid("no-publisher", &xml));
-    assert!(result.is_err(), "xmllint accepted a record without <publisher>");
+    assert!(
+        result.is_err(),
+        "xmllint accepted a record without <publisher>"
+    );
 }

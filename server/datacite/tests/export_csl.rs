@@ -22,7 +22,13 @@ fn draft4(v: &Value, ids: &Map<String, Value>) -> Value {
                     ("type", Value::Array(types)) if types.iter().any(Value::is_object) => {
                         let any: Vec<Value> = types
                             .iter()
-                            .map(|t| if t.is_string() { json!({"type": t}) } else { draft4(t, ids) })
+                            .map(|t| {
+                                if t.is_string() {
+                                    json!({"type": t})
+                                } else {
+                                    draft4(t, ids)
+                                }
+                            })
                             .collect();
                         out.insert("anyOf".into(), Value::Array(any));
                     }
@@ -74,8 +80,14 @@ fn validator() -> jsonschema::Validator {
 
 fn assert_valid(v: &jsonschema::Validator, label: &str, item: &Value) {
     let doc = json!([item]);
-    let errors: Vec<String> = v.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "{label}: CSL-JSON invalid: {errors:?}\n{item:#}");
+    let errors: Vec<String> = v
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{label}: CSL-JSON invalid: {errors:?}\n{item:#}"
+    );
 }
 
 #[test]
@@ -83,7 +95,12 @@ fn csl_json_of_every_example_and_the_cryo_em_record_is_schema_valid() {
     let v = validator();
     let mut records: Vec<(String, Resource)> = common::examples()
         .into_iter()
-        .map(|(n, x)| (n.clone(), from_xml(&x).unwrap_or_else(|e| panic!("{n}: {e}"))))
+        .map(|(n, x)| {
+            (
+                n.clone(),
+                from_xml(&x).unwrap_or_else(|e| panic!("{n}: {e}")),
+            )
+        })
         .collect();
     records.push(("cryo-em".into(), common::cryo_em::record()));
     for (label, r) in &records {
@@ -96,10 +113,16 @@ fn the_schema_check_is_not_vacuous() {
     let v = validator();
     let mut item = to_csl_json(&common::cryo_em::record());
     item["type"] = json!("data-set");
-    assert!(!v.is_valid(&json!([item])), "an unknown CSL type must fail the schema");
+    assert!(
+        !v.is_valid(&json!([item])),
+        "an unknown CSL type must fail the schema"
+    );
     let mut item = to_csl_json(&common::cryo_em::record());
     item["author"] = json!([{"family": "A", "nickname": "B"}]);
-    assert!(!v.is_valid(&json!([item])), "an unknown name part must fail the schema");
+    assert!(
+        !v.is_valid(&json!([item])),
+        "an unknown name part must fail the schema"
+    );
 }
 
 #[test]
@@ -108,10 +131,21 @@ fn csl_json_carries_the_citation_fields() {
     assert_eq!(item["type"], "dataset");
     assert_eq!(item["DOI"], "10.82433/strata-cryoem-0042");
     assert_eq!(item["URL"], "https://doi.org/10.82433/strata-cryoem-0042");
-    assert_eq!(item["author"][0], json!({"family": "Carberry", "given": "Josiah"}));
-    assert_eq!(item["author"][2], json!({"literal": "Example Cryo-EM Facility"}));
+    assert_eq!(
+        item["author"][0],
+        json!({"family": "Carberry", "given": "Josiah"})
+    );
+    assert_eq!(
+        item["author"][2],
+        json!({"literal": "Example Cryo-EM Facility"})
+    );
     assert_eq!(item["issued"], json!({"date-parts": [[2026, 5, 17]]}));
     assert_eq!(item["publisher"], "Strata Imaging Facility");
     assert_eq!(item["version"], "1.0");
-    assert!(item["title"].as_str().expect("title").starts_with("Cryo-EM movies of apoferritin"));
+    assert!(
+        item["title"]
+            .as_str()
+            .expect("title")
+            .starts_with("Cryo-EM movies of apoferritin")
+    );
 }

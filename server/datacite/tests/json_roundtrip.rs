@@ -25,13 +25,33 @@ fn the_cryo_em_record_survives_json_including_url_and_line_breaks() {
     let r = common::cryo_em::record();
     let json = to_datacite_json(&r);
     assert_eq!(json["doi"], "10.82433/strata-cryoem-0042");
-    assert_eq!(json["url"], "https://strata.example.org/datasets/cryoem-0042");
-    assert_eq!(json["types"], json!({"resourceTypeGeneral": "Dataset", "resourceType": "Cryo-EM movies"}));
+    assert_eq!(
+        json["url"],
+        "https://strata.example.org/datasets/cryoem-0042"
+    );
+    assert_eq!(
+        json["types"],
+        json!({"resourceTypeGeneral": "Dataset", "resourceType": "Cryo-EM movies"})
+    );
     assert_eq!(json["publicationYear"], 2026);
-    assert_eq!(json["creators"][0]["nameIdentifiers"][0]["nameIdentifierScheme"], "ORCID");
-    assert_eq!(json["creators"][0]["affiliation"][0]["affiliationIdentifierScheme"], "ROR");
-    assert_eq!(json["geoLocations"][0]["geoLocationPoint"]["pointLatitude"], 47.3769);
-    assert!(json["descriptions"][0]["description"].as_str().expect("string").contains("<br/>"));
+    assert_eq!(
+        json["creators"][0]["nameIdentifiers"][0]["nameIdentifierScheme"],
+        "ORCID"
+    );
+    assert_eq!(
+        json["creators"][0]["affiliation"][0]["affiliationIdentifierScheme"],
+        "ROR"
+    );
+    assert_eq!(
+        json["geoLocations"][0]["geoLocationPoint"]["pointLatitude"],
+        47.3769
+    );
+    assert!(
+        json["descriptions"][0]["description"]
+            .as_str()
+            .expect("string")
+            .contains("<br/>")
+    );
     assert_eq!(from_datacite_json(&json).expect("reads back"), r);
 }
 
@@ -48,11 +68,17 @@ fn reads_the_api_shapes_with_plain_strings_and_a_data_envelope() {
         "geoLocations": [{"geoLocationPoint": {"pointLatitude": "41.090", "pointLongitude": -71.0}}]
     }}});
     let r = from_datacite_json(&doc).expect("reads");
-    assert_eq!(r.publisher.as_ref().map(|p| p.name.as_str()), Some("DataCite"));
+    assert_eq!(
+        r.publisher.as_ref().map(|p| p.name.as_str()),
+        Some("DataCite")
+    );
     assert_eq!(r.publication_year.as_deref(), Some("2016"));
     assert_eq!(r.creators[0].affiliations[0].name, "DataCite");
     let point = r.geo_locations[0].point.as_ref().expect("point");
-    assert_eq!((point.latitude.as_str(), point.longitude.as_str()), ("41.090", "-71.0"));
+    assert_eq!(
+        (point.latitude.as_str(), point.longitude.as_str()),
+        ("41.090", "-71.0")
+    );
 }
 
 #[test]
@@ -62,9 +88,16 @@ fn a_bad_vocabulary_value_in_json_names_the_pointer_and_value() {
         {"name": "B", "contributorType": "Boss"}
     ]});
     let err = from_datacite_json(&doc).expect_err("rejected");
-    assert!(matches!(err, JsonReadError::BadVocabulary { .. }), "{err:?}");
+    assert!(
+        matches!(err, JsonReadError::BadVocabulary { .. }),
+        "{err:?}"
+    );
     let msg = err.to_string();
-    assert!(msg.contains("/contributors/1/contributorType") && msg.contains("\"Boss\""), "{msg}");
-    let err = from_datacite_json(&json!({"titles": {"title": "x"}})).expect_err("titles must be an array");
+    assert!(
+        msg.contains("/contributors/1/contributorType") && msg.contains("\"Boss\""),
+        "{msg}"
+    );
+    let err = from_datacite_json(&json!({"titles": {"title": "x"}}))
+        .expect_err("titles must be an array");
     assert!(err.to_string().contains("/titles"), "{err}");
 }

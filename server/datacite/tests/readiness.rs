@@ -23,17 +23,41 @@ fn an_empty_record_lists_all_six_mandatory_and_six_recommended_properties() {
     assert!(!r.is_publishable());
     assert_eq!(
         props(r.missing_mandatory()),
-        ["Identifier", "Creator", "Title", "Publisher", "PublicationYear", "ResourceType"]
+        [
+            "Identifier",
+            "Creator",
+            "Title",
+            "Publisher",
+            "PublicationYear",
+            "ResourceType"
+        ]
     );
     assert_eq!(
         props(r.missing_recommended()),
-        ["Subject", "Contributor", "Date", "RelatedIdentifier", "Description", "GeoLocation"]
+        [
+            "Subject",
+            "Contributor",
+            "Date",
+            "RelatedIdentifier",
+            "Description",
+            "GeoLocation"
+        ]
     );
     for f in &r.missing {
-        assert!(f.message.len() > 20 && f.message.ends_with('.'), "not a sentence: {f:?}");
+        assert!(
+            f.message.len() > 20 && f.message.ends_with('.'),
+            "not a sentence: {f:?}"
+        );
     }
-    let creator = r.missing.iter().find(|f| f.property == "Creator").expect("creator finding");
-    assert!(creator.message.contains("Add at least one creator"), "{creator:?}");
+    let creator = r
+        .missing
+        .iter()
+        .find(|f| f.property == "Creator")
+        .expect("creator finding");
+    assert!(
+        creator.message.contains("Add at least one creator"),
+        "{creator:?}"
+    );
 }
 
 #[test]
@@ -61,10 +85,14 @@ fn missing_recommended_properties_do_not_block_publishing() {
     let mut rec = common::cryo_em::record();
     rec.subjects.clear();
     rec.geo_locations.clear();
-    rec.descriptions.retain(|d| d.description_type != DescriptionType::Abstract);
+    rec.descriptions
+        .retain(|d| d.description_type != DescriptionType::Abstract);
     let r = readiness(&rec);
     assert!(r.is_publishable(), "{r:#?}");
-    assert_eq!(props(r.missing_recommended()), ["Subject", "Description", "GeoLocation"]);
+    assert_eq!(
+        props(r.missing_recommended()),
+        ["Subject", "Description", "GeoLocation"]
+    );
 }
 
 #[test]
@@ -76,10 +104,20 @@ fn malformed_doi_orcid_ror_and_year_are_reported_as_invalid() {
     rec.publication_year = Some("26".into());
     let r = readiness(&rec);
     assert!(!r.is_publishable());
-    assert_eq!(props(r.invalid.iter()), ["Identifier", "Creator", "Creator", "PublicationYear"], "{r:#?}");
+    assert_eq!(
+        props(r.invalid.iter()),
+        ["Identifier", "Creator", "Creator", "PublicationYear"],
+        "{r:#?}"
+    );
     let text: Vec<&str> = r.invalid.iter().map(|f| f.message.as_str()).collect();
-    assert!(text[0].contains("10.123/too-short-prefix") && text[0].contains("10.NNNN/"), "{text:?}");
-    assert!(text[1].contains("0000-0002-1825-0098") && text[1].contains("check digit"), "{text:?}");
+    assert!(
+        text[0].contains("10.123/too-short-prefix") && text[0].contains("10.NNNN/"),
+        "{text:?}"
+    );
+    assert!(
+        text[1].contains("0000-0002-1825-0098") && text[1].contains("check digit"),
+        "{text:?}"
+    );
     assert!(text[2].contains("ror.org/12345"), "{text:?}");
     assert!(text[3].contains("four digits"), "{text:?}");
 }
@@ -97,11 +135,24 @@ fn a_bad_orcid_on_a_contributor_is_reported_but_does_not_block() {
 fn identifier_checks() {
     assert!(is_doi("10.82433/B09Z-4K37"));
     assert!(is_doi("10.1000.10/abc"));
-    assert!(!is_doi("10.123/x") && !is_doi("10.1234/") && !is_doi("10.1234/a b") && !is_doi("11.1234/x"));
+    assert!(
+        !is_doi("10.123/x")
+            && !is_doi("10.1234/")
+            && !is_doi("10.1234/a b")
+            && !is_doi("11.1234/x")
+    );
     assert!(is_orcid("0000-0002-1825-0097") && is_orcid("https://orcid.org/0000-0002-1694-233X"));
-    assert!(!is_orcid("0000-0002-1825-0098") && !is_orcid("0000-0002-1825-009") && !is_orcid("0000 0002 1825 0097"));
+    assert!(
+        !is_orcid("0000-0002-1825-0098")
+            && !is_orcid("0000-0002-1825-009")
+            && !is_orcid("0000 0002 1825 0097")
+    );
     assert!(is_ror_id("https://ror.org/04wxnsj81") && is_ror_id("03yrm5c26"));
-    assert!(!is_ror_id("https://ror.org/14wxnsj81") && !is_ror_id("04wxnsjl1") && !is_ror_id("04wxnsj8"));
+    assert!(
+        !is_ror_id("https://ror.org/14wxnsj81")
+            && !is_ror_id("04wxnsjl1")
+            && !is_ror_id("04wxnsj8")
+    );
     assert!(is_year("2026") && !is_year("26") && !is_year("20X6"));
 }
 

@@ -23,10 +23,19 @@ fn xsd_values(file: &str, name: &str) -> Vec<String> {
 macro_rules! check {
     ($ty:ty, $file:literal) => {{
         let ours: Vec<String> = <$ty>::ALL.iter().map(|v| v.as_str().to_owned()).collect();
-        assert_eq!(ours, xsd_values($file, <$ty>::XSD_TYPE), "{} differs from {}", stringify!($ty), $file);
+        assert_eq!(
+            ours,
+            xsd_values($file, <$ty>::XSD_TYPE),
+            "{} differs from {}",
+            stringify!($ty),
+            $file
+        );
         for v in <$ty>::ALL {
             assert_eq!(v.as_str().parse::<$ty>().expect("parses back"), *v);
-            assert_eq!(serde_json::to_value(v).expect("serialises"), serde_json::Value::String(v.as_str().into()));
+            assert_eq!(
+                serde_json::to_value(v).expect("serialises"),
+                serde_json::Value::String(v.as_str().into())
+            );
         }
     }};
 }
@@ -35,7 +44,10 @@ macro_rules! check {
 fn every_controlled_list_matches_the_xsd_exactly() {
     check!(ResourceTypeGeneral, "datacite-resourceType-v4.xsd");
     check!(RelationType, "datacite-relationType-v4.xsd");
-    check!(RelatedIdentifierType, "datacite-relatedIdentifierType-v4.xsd");
+    check!(
+        RelatedIdentifierType,
+        "datacite-relatedIdentifierType-v4.xsd"
+    );
     check!(ContributorType, "datacite-contributorType-v4.xsd");
     check!(DateType, "datacite-dateType-v4.xsd");
     check!(DescriptionType, "datacite-descriptionType-v4.xsd");
@@ -47,8 +59,16 @@ fn every_controlled_list_matches_the_xsd_exactly() {
 
 #[test]
 fn values_are_case_sensitive_and_errors_name_the_list() {
-    let err = "dataset".parse::<ResourceTypeGeneral>().expect_err("lower case is not a value");
+    let err = "dataset"
+        .parse::<ResourceTypeGeneral>()
+        .expect_err("lower case is not a value");
     assert_eq!(err.vocabulary, "resourceType");
-    assert_eq!(err.to_string(), "\"dataset\" is not a DataCite resourceType value");
-    assert_eq!("Crossref Funder ID".parse::<FunderIdentifierType>(), Ok(FunderIdentifierType::CrossrefFunderId));
+    assert_eq!(
+        err.to_string(),
+        "\"dataset\" is not a DataCite resourceType value"
+    );
+    assert_eq!(
+        "Crossref Funder ID".parse::<FunderIdentifierType>(),
+        Ok(FunderIdentifierType::CrossrefFunderId)
+    );
 }

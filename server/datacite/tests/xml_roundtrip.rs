@@ -14,14 +14,21 @@ fn every_example_round_trips_losslessly_and_stays_schema_valid() {
         assert_same_xml(&name, &original, &written);
         common::assert_schema_valid(&name, &written);
         // Reading what we wrote gives the same record.
-        assert_eq!(from_xml(&written).unwrap_or_else(|e| panic!("{name} re-read: {e}")), resource, "{name}");
+        assert_eq!(
+            from_xml(&written).unwrap_or_else(|e| panic!("{name} re-read: {e}")),
+            resource,
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn the_canonical_comparison_notices_a_lost_attribute() {
     // Guards the guard: a comparison that saw no differences would make the test above vacuous.
-    let (_, full) = common::examples().into_iter().find(|(n, _)| n.contains("full")).expect("full example");
+    let (_, full) = common::examples()
+        .into_iter()
+        .find(|(n, _)| n.contains("full"))
+        .expect("full example");
     let damaged = full.replacen(" dateInformation=\"ExampleDateInformation\"", "", 1);
     assert_ne!(canonical(&full), canonical(&damaged));
     let moved = full.replacen("<version>1</version>", "<version>2</version>", 1);
@@ -34,17 +41,28 @@ fn writes_the_kernel_4_namespace_and_schema_location() {
     let written = to_xml(&from_xml(&xml).expect("example reads"));
     let doc = roxmltree::Document::parse(&written).expect("well-formed");
     let root = doc.root_element();
-    assert_eq!(root.tag_name().namespace(), Some("http://datacite.org/schema/kernel-4"));
     assert_eq!(
-        root.attribute(("http://www.w3.org/2001/XMLSchema-instance", "schemaLocation")),
-        Some("http://datacite.org/schema/kernel-4 https://schema.datacite.org/meta/kernel-4/metadata.xsd")
+        root.tag_name().namespace(),
+        Some("http://datacite.org/schema/kernel-4")
+    );
+    assert_eq!(
+        root.attribute((
+            "http://www.w3.org/2001/XMLSchema-instance",
+            "schemaLocation"
+        )),
+        Some(
+            "http://datacite.org/schema/kernel-4 https://schema.datacite.org/meta/kernel-4/metadata.xsd"
+        )
     );
 }
 
 #[test]
 fn descriptions_keep_mixed_content_with_line_breaks() {
     // No official example has <br/>, so put some into the full example's abstract.
-    let (_, full) = common::examples().into_iter().find(|(n, _)| n.contains("full")).expect("full example");
+    let (_, full) = common::examples()
+        .into_iter()
+        .find(|(n, _)| n.contains("full"))
+        .expect("full example");
     let xml = full.replacen(
         ">Example Abstract</description>",
         ">First paragraph &amp; more.<br/>Second <br/> paragraph.<br/></description>",
@@ -65,7 +83,10 @@ fn descriptions_keep_mixed_content_with_line_breaks() {
             LineBreak
         ]
     );
-    assert_eq!(abstract_.plain_text(), "First paragraph & more.\nSecond \n paragraph.");
+    assert_eq!(
+        abstract_.plain_text(),
+        "First paragraph & more.\nSecond\nparagraph."
+    );
     let written = to_xml(&r);
     assert_same_xml("full+br", &xml, &written);
     common::assert_schema_valid("full-with-br", &written);

@@ -16,6 +16,7 @@ mod me;
 mod parameter;
 mod project;
 mod project_lifecycle;
+mod publication;
 mod scalars;
 mod session;
 mod subscription;
@@ -37,6 +38,7 @@ pub struct Query(
     me::MeQuery,
     job::JobQuery,
     session::SessionQuery,
+    publication::PublicationQuery,
     cleanup::CleanupQuery,
 );
 
@@ -48,6 +50,7 @@ pub struct Mutation(
     instrument::InstrumentMutation,
     job::JobMutation,
     session::SessionMutation,
+    publication::PublicationMutation,
     cleanup::CleanupMutation,
 );
 

@@ -135,6 +135,15 @@ impl Project {
         super::session::sessions_of(ctx, &self.code).await
     }
 
+    /// The project's publications the caller may see (drafts only to
+    /// members), by number.
+    async fn publications(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::publication::Publication>> {
+        super::publication::publications_of(ctx, &self.code).await
+    }
+
     /// The project's datasets that the caller may see (the `datasets` query, within this project).
     #[graphql(
         complexity = "first.or(last).unwrap_or(50).min(500) as usize * child_complexity + 10"

@@ -20,6 +20,7 @@ pub mod parameter;
 pub mod parameter_type;
 pub mod project;
 pub mod publication;
+pub mod publication_dataset;
 pub mod sample;
 pub mod session;
 pub mod session_result;

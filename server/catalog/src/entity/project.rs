@@ -23,6 +23,8 @@ pub struct Model {
     pub jobs_reported: i64,
     /// Session uids issued so far (`S1` … `Sn`): never reused.
     pub sessions_reported: i64,
+    /// Publication numbers issued so far (their DOI suffixes): never reused.
+    pub publications_reported: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,13 @@ pub struct Model {
     pub release_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub number: i32,
+    pub previous_id: Option<i32>,
+    pub registered_at: Option<DateTimeUtc>,
+    pub published_at: Option<DateTimeUtc>,
+    pub deposit: Option<String>,
+    pub withdrawn_at: Option<DateTimeUtc>,
+    pub withdrawal_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,10 +17,13 @@ use strata_domain::{
     Technique,
 };
 
-use super::format::{DatasetFile, FORMAT_VERSION, JobFile, ProjectFile, SessionFile, version_of};
+use super::format::{
+    DatasetFile, FORMAT_VERSION, JobFile, ProjectFile, PublicationFile, SessionFile, version_of,
+};
 use super::lock::{self, Lock, Taken};
 use super::processing::{check_processing, import_processing, read_all, uid_number};
-use super::{blocking, datasets_dir, jobs_dir, project_file, sessions_dir};
+use super::publications::{check_publications, import_publications};
+use super::{blocking, datasets_dir, jobs_dir, project_file, publications_dir, sessions_dir};
 use crate::datafiles::check_relative_path;
 use crate::entity::{
     datafile, dataset, dataset_link, frame, frame_set, instrument, membership, project, sample,
@@ -51,6 +54,7 @@ pub(crate) struct ReadExport {
     pub datasets: Vec<DatasetFile>,
     pub jobs: Vec<JobFile>,
     pub sessions: Vec<SessionFile>,
+    pub publications: Vec<PublicationFile>,
 }
 
 fn damaged(path: &Path, reason: impl std::fmt::Display) -> CatalogError {
@@ -114,11 +118,16 @@ pub(crate) fn read_export(dir: &Path) -> Result<ReadExport> {
         read_all(&sessions_dir(dir), with_path, |p, e| damaged(p, e))?;
     let workspaces = project.workspaces.iter().map(|w| w.name.as_str()).collect();
     check_processing(&jobs, &sessions, &workspaces).map_err(|(path, what)| damaged(&path, what))?;
+    let publications: Vec<(PathBuf, PublicationFile)> =
+        read_all(&publications_dir(dir), with_path, |p, e| damaged(p, e))?;
+    let identifiers = datasets.iter().map(|d| d.identifier.as_str()).collect();
+    check_publications(&publications, &identifiers).map_err(|(path, what)| damaged(&path, what))?;
     Ok(ReadExport {
         project,
         datasets,
         jobs: jobs.into_iter().map(|(_, j)| j).collect(),
         sessions: sessions.into_iter().map(|(_, s)| s).collect(),
+        publications: publications.into_iter().map(|(_, p)| p).collect(),
     })
 }
 
@@ -384,6 +393,11 @@ impl Catalog {
                 .iter()
                 .filter_map(|s| uid_number(&s.uid, 'S'))
                 .fold(p.sessions_reported, Ord::max)),
+            publications_reported: Set(export
+                .publications
+                .iter()
+                .map(|x| i64::from(x.number))
+                .fold(p.publications_reported, Ord::max)),
             ..Default::default()
         }
         .insert(&txn)
@@ -459,6 +473,7 @@ impl Catalog {
                 .await?;
         }
         import_processing(&txn, row.id, &p.workspaces, &export.jobs, &export.sessions).await?;
+        import_publications(&txn, row.id, &export.publications, &ids).await?;
         Event::new(scope, "project.attach", "project", &p.code)
             .project(row.id)
             .details(serde_json::json!({

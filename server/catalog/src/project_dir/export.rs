@@ -77,6 +77,7 @@ impl Catalog {
             workspaces,
             jobs_reported: project.jobs_reported,
             sessions_reported: project.sessions_reported,
+            publications_reported: project.publications_reported,
         })
     }
 
@@ -280,6 +281,7 @@ impl Catalog {
             CatalogError::Filesystem(format!("pruning the export of {}: {e}", project.code))
         })?;
         self.write_full_processing_export(project).await?;
+        self.write_full_publications_export(project).await?;
         Ok(rows.len())
     }
 }

@@ -35,6 +35,9 @@ pub struct ProjectFile {
     /// Session uids issued so far.
     #[serde(default)]
     pub sessions_reported: i64,
+    /// Publication numbers issued so far (DOI suffixes are never reused).
+    #[serde(default)]
+    pub publications_reported: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,6 +218,35 @@ pub struct FrameEntry {
     pub metadata: Value,
     /// Name → canonical value.
     pub parameters: Value,
+}
+
+/// `.strata/publications/<number>.json`: a publication (a DOI draft, a
+/// registered or findable DOI, or a withdrawn one's tombstone) with its
+/// record as stored: the depositor's for a draft, frozen once registered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicationFile {
+    pub format_version: u32,
+    pub number: i32,
+    pub doi: String,
+    pub state: String,
+    pub title: String,
+    pub version: String,
+    /// strata's typed DataCite record (`strata_datacite::Resource`).
+    pub record: Value,
+    /// Identifiers of the datasets covered, all of this project.
+    pub datasets: Vec<String>,
+    /// The number of the publication this is a new version of.
+    pub previous: Option<i32>,
+    pub landing_page: Option<String>,
+    pub release_at: Option<DateTime<Utc>>,
+    pub registered_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub deposit: Option<String>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawal_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// The version a file says it has, read before the rest so that a newer

@@ -10,6 +10,8 @@
 //!   .strata/datasets/<ID>.json     each dataset: parameters, links, files, frame sets, frames
 //!   .strata/jobs/<uid>.json        each job: parameters, inputs, workspaces, results
 //!   .strata/sessions/<uid>.json    each session: parameters, results (compacted ones too)
+//!   .strata/publications/<n>.json  each publication: DOI, state, record, datasets
+//!   publications/<n>/datacite.*    the DataCite XML and JSON as deposited
 //!   <ID>/…                         each dataset's folder: its bytes (local storage)
 //!   jobs/<uid>/…                   each job's folder: its outputs
 //!   sessions/<uid>/…               each session's folder: its outputs
@@ -23,6 +25,7 @@ mod export;
 pub mod format;
 mod lifecycle;
 mod processing;
+mod publications;
 pub mod lock;
 mod relink;
 mod stats;
@@ -54,6 +57,10 @@ pub(crate) fn jobs_dir(dir: &Path) -> PathBuf {
 
 pub(crate) fn sessions_dir(dir: &Path) -> PathBuf {
     dir.join(EXPORT_DIR).join("sessions")
+}
+
+pub(crate) fn publications_dir(dir: &Path) -> PathBuf {
+    dir.join(EXPORT_DIR).join("publications")
 }
 
 /// Writes `bytes` to `path` whole or not at all: a temporary file beside it,

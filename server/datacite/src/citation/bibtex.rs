@@ -1,7 +1,7 @@
 //! BibTeX. `@misc` rather than biblatex's `@dataset`, because plain BibTeX styles (still
 //! the majority) silently drop unknown entry types; biblatex reads `@misc` fine.
 
-use super::{Author, abstract_text, authors, link, publisher, year};
+use super::{Author, abstract_text, authors, keywords, link, publisher, title, year};
 use crate::model::Resource;
 
 /// Escapes TeX specials in ordinary fields so that the text prints as written.
@@ -38,9 +38,19 @@ fn key(r: &Resource) -> String {
         .doi()
         .unwrap_or("datacite")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if k.is_empty() { "datacite".to_owned() } else { k }
+    if k.is_empty() {
+        "datacite".to_owned()
+    } else {
+        k
+    }
 }
 
 /// The record as one BibTeX `@misc` entry.
@@ -49,8 +59,14 @@ pub fn to_bibtex(r: &Resource) -> String {
     let names: Vec<String> = authors(r)
         .into_iter()
         .map(|a| match a {
-            Author::Person { family, given: Some(g) } => format!("{}, {}", tex(&family), tex(&g)),
-            Author::Person { family, given: None } => tex(&family),
+            Author::Person {
+                family,
+                given: Some(g),
+            } => format!("{}, {}", tex(&family), tex(&g)),
+            Author::Person {
+                family,
+                given: None,
+            } => tex(&family),
             // Double braces keep an organisation from being split into "family, given".
             Author::Organization(o) => format!("{{{}}}", tex(&o)),
         })
@@ -58,12 +74,12 @@ pub fn to_bibtex(r: &Resource) -> String {
     if !names.is_empty() {
         fields.push(("author", names.join(" and ")));
     }
-    if let Some(t) = r.main_title() {
+    if let Some(t) = title(r) {
         // Inner braces protect capitalisation from styles that sentence-case titles.
-        fields.push(("title", format!("{{{}}}", tex(t))));
+        fields.push(("title", format!("{{{}}}", tex(&t))));
     }
     if let Some(p) = publisher(r) {
-        fields.push(("publisher", tex(p)));
+        fields.push(("publisher", tex(&p)));
     }
     if let Some(y) = year(r) {
         fields.push(("year", y.to_string()));
@@ -77,7 +93,7 @@ pub fn to_bibtex(r: &Resource) -> String {
     if let Some(u) = link(r) {
         fields.push(("url", verbatim(&u)));
     }
-    let keywords: Vec<String> = r.subjects.iter().map(|s| tex(s.value.trim())).collect();
+    let keywords: Vec<String> = keywords(r).iter().map(|k| tex(k)).collect();
     if !keywords.is_empty() {
         fields.push(("keywords", keywords.join(", ")));
     }

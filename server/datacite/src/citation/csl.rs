@@ -3,23 +3,35 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Author, abstract_text, authors, issued_parts, link, publisher};
+use super::{Author, abstract_text, authors, issued_parts, keywords, link, publisher, title};
 use crate::model::Resource;
 
 /// The record as one CSL-JSON item (`type: "dataset"`). CSL-JSON files are arrays of
 /// items: wrap it in `[…]` to write a file.
 pub fn to_csl_json(r: &Resource) -> Value {
     let mut m = Map::new();
-    m.insert("id".into(), r.doi().map(|d| d.to_owned()).unwrap_or_else(|| "datacite".to_owned()).into());
+    m.insert(
+        "id".into(),
+        r.doi()
+            .map(|d| d.to_owned())
+            .unwrap_or_else(|| "datacite".to_owned())
+            .into(),
+    );
     m.insert("type".into(), "dataset".into());
-    if let Some(t) = r.main_title() {
+    if let Some(t) = title(r) {
         m.insert("title".into(), t.into());
     }
     let author: Vec<Value> = authors(r)
         .into_iter()
         .map(|a| match a {
-            Author::Person { family, given: Some(g) } => json!({"family": family, "given": g}),
-            Author::Person { family, given: None } => json!({"family": family}),
+            Author::Person {
+                family,
+                given: Some(g),
+            } => json!({"family": family, "given": g}),
+            Author::Person {
+                family,
+                given: None,
+            } => json!({"family": family}),
             Author::Organization(o) => json!({"literal": o}),
         })
         .collect();
@@ -45,7 +57,7 @@ pub fn to_csl_json(r: &Resource) -> Value {
     if let Some(a) = abstract_text(r) {
         m.insert("abstract".into(), a.into());
     }
-    let keywords: Vec<&str> = r.subjects.iter().map(|s| s.value.trim()).collect();
+    let keywords = keywords(r);
     if !keywords.is_empty() {
         m.insert("keyword".into(), keywords.join(", ").into());
     }

@@ -9,12 +9,15 @@ pub use bibtex::to_bibtex;
 pub use csl::to_csl_json;
 pub use ris::to_ris;
 
-use crate::model::{Creator, Resource};
+use crate::model::{Creator, Resource, squash};
 use crate::{DateType, DescriptionType};
 
 /// A name as citation formats want it.
 pub(crate) enum Author {
-    Person { family: String, given: Option<String> },
+    Person {
+        family: String,
+        given: Option<String>,
+    },
     Organization(String),
 }
 
@@ -25,9 +28,12 @@ pub(crate) fn authors(r: &Resource) -> Vec<Author> {
 fn author(c: &Creator) -> Author {
     if c.is_person() {
         let (family, given) = c.family_given();
-        Author::Person { family, given: given.filter(|g| !g.is_empty()) }
+        Author::Person {
+            family: squash(&family),
+            given: given.map(|g| squash(&g)).filter(|g| !g.is_empty()),
+        }
     } else {
-        Author::Organization(c.name.value.trim().to_owned())
+        Author::Organization(squash(&c.name.value))
     }
 }
 
@@ -48,7 +54,12 @@ pub(crate) fn issued_parts(r: &Resource) -> Vec<u32> {
         })
         .filter(|parts| !parts.is_empty());
     from_date
-        .or_else(|| r.publication_year.as_deref().and_then(|y| y.trim().parse().ok()).map(|y| vec![y]))
+        .or_else(|| {
+            r.publication_year
+                .as_deref()
+                .and_then(|y| y.trim().parse().ok())
+                .map(|y| vec![y])
+        })
         .unwrap_or_default()
 }
 
@@ -63,8 +74,20 @@ pub(crate) fn abstract_text(r: &Resource) -> Option<String> {
     r.description_text(DescriptionType::Abstract)
 }
 
-pub(crate) fn publisher(r: &Resource) -> Option<&str> {
-    r.publisher.as_ref().map(|p| p.name.trim())
+pub(crate) fn publisher(r: &Resource) -> Option<String> {
+    r.publisher.as_ref().map(|p| squash(&p.name))
+}
+
+pub(crate) fn title(r: &Resource) -> Option<String> {
+    r.main_title().map(squash)
+}
+
+pub(crate) fn keywords(r: &Resource) -> Vec<String> {
+    r.subjects
+        .iter()
+        .map(|s| squash(&s.value))
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// Where a citation should point: the DOI resolver, else the landing page.

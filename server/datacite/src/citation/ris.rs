@@ -1,7 +1,7 @@
 //! RIS (Research Information Systems) tagged format, type `DATA`. Lines are
 //! `TAG  - value` with CRLF endings, as the RIS specification prescribes.
 
-use super::{Author, abstract_text, authors, issued_parts, link, publisher, year};
+use super::{Author, abstract_text, authors, issued_parts, link, publisher, title, year};
 use crate::model::Resource;
 
 fn line(out: &mut String, tag: &str, value: &str) {
@@ -14,13 +14,19 @@ fn line(out: &mut String, tag: &str, value: &str) {
 /// The record as one RIS reference (`TY  - DATA` … `ER  - `).
 pub fn to_ris(r: &Resource) -> String {
     let mut out = String::from("TY  - DATA\r\n");
-    if let Some(t) = r.main_title() {
-        line(&mut out, "TI", t);
+    if let Some(t) = title(r) {
+        line(&mut out, "TI", &t);
     }
     for a in authors(r) {
         let name = match a {
-            Author::Person { family, given: Some(g) } => format!("{family}, {g}"),
-            Author::Person { family, given: None } => family,
+            Author::Person {
+                family,
+                given: Some(g),
+            } => format!("{family}, {g}"),
+            Author::Person {
+                family,
+                given: None,
+            } => family,
             Author::Organization(o) => o,
         };
         line(&mut out, "AU", &name);
@@ -30,10 +36,14 @@ pub fn to_ris(r: &Resource) -> String {
     }
     let parts = issued_parts(r);
     if parts.len() == 3 {
-        line(&mut out, "DA", &format!("{:04}/{:02}/{:02}", parts[0], parts[1], parts[2]));
+        line(
+            &mut out,
+            "DA",
+            &format!("{:04}/{:02}/{:02}", parts[0], parts[1], parts[2]),
+        );
     }
     if let Some(p) = publisher(r) {
-        line(&mut out, "PB", p);
+        line(&mut out, "PB", &p);
     }
     if let Some(d) = r.doi() {
         line(&mut out, "DO", d);

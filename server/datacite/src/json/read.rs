@@ -13,9 +13,17 @@ use crate::vocabulary::UnknownTerm;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum JsonReadError {
     #[error("{path}: expected {expected}, found {found}")]
-    Shape { path: String, expected: &'static str, found: String },
+    Shape {
+        path: String,
+        expected: &'static str,
+        found: String,
+    },
     #[error("{path}: {value:?} is not a DataCite {vocabulary} value")]
-    BadVocabulary { path: String, value: String, vocabulary: &'static str },
+    BadVocabulary {
+        path: String,
+        value: String,
+        vocabulary: &'static str,
+    },
     #[error("{path}: missing required key {key:?}")]
     Missing { path: String, key: &'static str },
 }
@@ -33,7 +41,11 @@ fn shape(path: &str, expected: &'static str, v: &Value) -> JsonReadError {
         found.truncate(60);
         found.push('…');
     }
-    JsonReadError::Shape { path: path.to_owned(), expected, found }
+    JsonReadError::Shape {
+        path: path.to_owned(),
+        expected,
+        found,
+    }
 }
 
 impl<'a> J<'a> {
@@ -52,32 +64,49 @@ impl<'a> J<'a> {
     }
 
     fn req_str(self, key: &'static str, path: &str) -> Result<String> {
-        self.str(key, path)?.ok_or_else(|| JsonReadError::Missing { path: path.to_owned(), key })
+        self.str(key, path)?.ok_or_else(|| JsonReadError::Missing {
+            path: path.to_owned(),
+            key,
+        })
     }
 
     fn vocab<T: FromStr<Err = UnknownTerm>>(self, key: &str, path: &str) -> Result<Option<T>> {
         match self.str(key, path)? {
             None => Ok(None),
-            Some(s) => s.parse().map(Some).map_err(|e: UnknownTerm| JsonReadError::BadVocabulary {
-                path: format!("{path}/{key}"),
-                value: e.value,
-                vocabulary: e.vocabulary,
-            }),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|e: UnknownTerm| JsonReadError::BadVocabulary {
+                    path: format!("{path}/{key}"),
+                    value: e.value,
+                    vocabulary: e.vocabulary,
+                }),
         }
     }
 
     fn req_vocab<T: FromStr<Err = UnknownTerm>>(self, key: &'static str, path: &str) -> Result<T> {
-        self.vocab(key, path)?.ok_or_else(|| JsonReadError::Missing { path: path.to_owned(), key })
+        self.vocab(key, path)?
+            .ok_or_else(|| JsonReadError::Missing {
+                path: path.to_owned(),
+                key,
+            })
     }
 
     /// Each element of an array (absent or null: none) with its pointer.
-    fn each<T>(self, key: &str, path: &str, f: impl Fn(J<'a>, &str) -> Result<T>) -> Result<Vec<T>> {
+    fn each<T>(
+        self,
+        key: &str,
+        path: &str,
+        f: impl Fn(J<'a>, &str) -> Result<T>,
+    ) -> Result<Vec<T>> {
         let p = format!("{path}/{key}");
         match self.get(key) {
             None => Ok(Vec::new()),
-            Some(Value::Array(items)) => {
-                items.iter().enumerate().map(|(i, v)| f(J { v }, &format!("{p}/{i}"))).collect()
-            }
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| f(J { v }, &format!("{p}/{i}")))
+                .collect(),
             Some(other) => Err(shape(&p, "an array", other)),
         }
     }
@@ -93,7 +122,11 @@ impl<'a> J<'a> {
 }
 
 fn name(j: J<'_>, p: &str) -> Result<(Name, Option<String>, Option<String>)> {
-    let name = Name { value: j.req_str("name", p)?, name_type: j.vocab("nameType", p)?, lang: j.str("lang", p)? };
+    let name = Name {
+        value: j.req_str("name", p)?,
+        name_type: j.vocab("nameType", p)?,
+        lang: j.str("lang", p)?,
+    };
     Ok((name, j.str("givenName", p)?, j.str("familyName", p)?))
 }
 
@@ -107,7 +140,10 @@ fn party(j: J<'_>, p: &str) -> Result<Creator> {
         })
     })?;
     let affiliations = j.each("affiliation", p, |a, p| match a.v {
-        Value::String(s) => Ok(Affiliation { name: s.clone(), ..Affiliation::default() }),
+        Value::String(s) => Ok(Affiliation {
+            name: s.clone(),
+            ..Affiliation::default()
+        }),
         _ => Ok(Affiliation {
             name: a.req_str("name", p)?,
             identifier: a.str("affiliationIdentifier", p)?,
@@ -115,20 +151,37 @@ fn party(j: J<'_>, p: &str) -> Result<Creator> {
             scheme_uri: a.str("schemeUri", p)?,
         }),
     })?;
-    Ok(Creator { name, given_name, family_name, name_identifiers, affiliations })
+    Ok(Creator {
+        name,
+        given_name,
+        family_name,
+        name_identifiers,
+        affiliations,
+    })
 }
 
 fn item_party(j: J<'_>, p: &str) -> Result<ItemCreator> {
     let (name, given_name, family_name) = name(j, p)?;
-    Ok(ItemCreator { name, given_name, family_name })
+    Ok(ItemCreator {
+        name,
+        given_name,
+        family_name,
+    })
 }
 
 fn title(j: J<'_>, p: &str) -> Result<Title> {
-    Ok(Title { value: j.req_str("title", p)?, title_type: j.vocab("titleType", p)?, lang: j.str("lang", p)? })
+    Ok(Title {
+        value: j.req_str("title", p)?,
+        title_type: j.vocab("titleType", p)?,
+        lang: j.str("lang", p)?,
+    })
 }
 
 fn point(j: J<'_>, p: &str) -> Result<GeoPoint> {
-    Ok(GeoPoint { longitude: j.req_str("pointLongitude", p)?, latitude: j.req_str("pointLatitude", p)? })
+    Ok(GeoPoint {
+        longitude: j.req_str("pointLongitude", p)?,
+        latitude: j.req_str("pointLatitude", p)?,
+    })
 }
 
 fn polygon(items: &[Value], p: &str) -> Result<GeoPolygon> {
@@ -141,14 +194,21 @@ fn polygon(items: &[Value], p: &str) -> Result<GeoPolygon> {
         } else if let Some((pt, pp)) = j.object("inPolygonPoint", &p)? {
             poly.in_polygon_point = Some(point(pt, &pp)?);
         } else {
-            return Err(shape(&p, "{\"polygonPoint\": …} or {\"inPolygonPoint\": …}", v));
+            return Err(shape(
+                &p,
+                "{\"polygonPoint\": …} or {\"inPolygonPoint\": …}",
+                v,
+            ));
         }
     }
     Ok(poly)
 }
 
 fn geo_location(j: J<'_>, p: &str) -> Result<GeoLocation> {
-    let mut g = GeoLocation { place: j.str("geoLocationPlace", p)?, ..GeoLocation::default() };
+    let mut g = GeoLocation {
+        place: j.str("geoLocationPlace", p)?,
+        ..GeoLocation::default()
+    };
     if let Some((pt, pp)) = j.object("geoLocationPoint", p)? {
         g.point = Some(point(pt, &pp)?);
     }
@@ -186,7 +246,11 @@ fn description(j: J<'_>, p: &str) -> Result<Description> {
             content.push(DescriptionPart::Text(run.to_owned()));
         }
     }
-    Ok(Description { content, description_type: j.req_vocab("descriptionType", p)?, lang: j.str("lang", p)? })
+    Ok(Description {
+        content,
+        description_type: j.req_vocab("descriptionType", p)?,
+        lang: j.str("lang", p)?,
+    })
 }
 
 mod items;
@@ -203,21 +267,38 @@ pub fn from_datacite_json(v: &Value) -> Result<Resource> {
     }
     let mut r = Resource::default();
     if let Some(doi) = j.str("doi", p)? {
-        r.identifier = Some(Identifier { value: doi, identifier_type: "DOI".to_owned() });
+        r.identifier = Some(Identifier {
+            value: doi,
+            identifier_type: "DOI".to_owned(),
+        });
     } else if let Some((id, ip)) = j.object("identifier", p)? {
-        r.identifier = Some(Identifier { value: id.req_str("identifier", &ip)?, identifier_type: id.req_str("identifierType", &ip)? });
+        r.identifier = Some(Identifier {
+            value: id.req_str("identifier", &ip)?,
+            identifier_type: id.req_str("identifierType", &ip)?,
+        });
     }
     r.url = j.str("url", p)?;
     r.alternate_identifiers = j.each("identifiers", p, |a, p| {
-        Ok(AlternateIdentifier { value: a.req_str("identifier", p)?, identifier_type: a.req_str("identifierType", p)? })
+        Ok(AlternateIdentifier {
+            value: a.req_str("identifier", p)?,
+            identifier_type: a.req_str("identifierType", p)?,
+        })
     })?;
     r.creators = j.each("creators", p, party)?;
     r.titles = j.each("titles", p, title)?;
     r.publisher = match j.get("publisher") {
         None => None,
-        Some(Value::String(s)) => Some(Publisher { name: s.clone(), ..Publisher::default() }),
+        Some(Value::String(s)) => Some(Publisher {
+            name: s.clone(),
+            ..Publisher::default()
+        }),
         Some(_) => {
-            let (pj, pp) = j.object("publisher", p)?.ok_or_else(|| JsonReadError::Missing { path: p.to_owned(), key: "publisher" })?;
+            let (pj, pp) = j
+                .object("publisher", p)?
+                .ok_or_else(|| JsonReadError::Missing {
+                    path: p.to_owned(),
+                    key: "publisher",
+                })?;
             Some(Publisher {
                 name: pj.req_str("name", &pp)?,
                 identifier: pj.str("publisherIdentifier", &pp)?,

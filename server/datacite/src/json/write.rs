@@ -37,7 +37,12 @@ pub(super) fn numeric_or_string(s: &str) -> Value {
     Value::String(s.to_owned())
 }
 
-fn name_fields(m: &mut Map<String, Value>, name: &Name, given: &Option<String>, family: &Option<String>) {
+fn name_fields(
+    m: &mut Map<String, Value>,
+    name: &Name,
+    given: &Option<String>,
+    family: &Option<String>,
+) {
     put(m, "name", Some(&name.value));
     put(m, "nameType", name.name_type.map(|t| t.as_str()));
     put(m, "givenName", given.as_deref());
@@ -68,7 +73,10 @@ fn party(p: &Creator, role: Option<crate::ContributorType>) -> Value {
             obj(&[
                 ("name", Some(&a.name)),
                 ("affiliationIdentifier", a.identifier.as_deref()),
-                ("affiliationIdentifierScheme", a.identifier_scheme.as_deref()),
+                (
+                    "affiliationIdentifierScheme",
+                    a.identifier_scheme.as_deref(),
+                ),
                 ("schemeUri", a.scheme_uri.as_deref()),
             ])
         })
@@ -85,7 +93,11 @@ fn item_party(p: &ItemCreator, role: Option<crate::ContributorType>) -> Value {
 }
 
 fn title(t: &Title) -> Value {
-    obj(&[("title", Some(&t.value)), ("titleType", t.title_type.map(|t| t.as_str())), ("lang", t.lang.as_deref())])
+    obj(&[
+        ("title", Some(&t.value)),
+        ("titleType", t.title_type.map(|t| t.as_str())),
+        ("lang", t.lang.as_deref()),
+    ])
 }
 
 fn point(p: &GeoPoint) -> Value {
@@ -93,7 +105,11 @@ fn point(p: &GeoPoint) -> Value {
 }
 
 fn polygon(poly: &GeoPolygon) -> Value {
-    let mut v: Vec<Value> = poly.points.iter().map(|p| json!({"polygonPoint": point(p)})).collect();
+    let mut v: Vec<Value> = poly
+        .points
+        .iter()
+        .map(|p| json!({"polygonPoint": point(p)}))
+        .collect();
     if let Some(p) = &poly.in_polygon_point {
         v.push(json!({"inPolygonPoint": point(p)}));
     }
@@ -123,7 +139,10 @@ fn geo_location(g: &GeoLocation) -> Value {
             m.insert("geoLocationPolygon".into(), polygon(one));
         }
         many => {
-            m.insert("geoLocationPolygon".into(), Value::Array(many.iter().map(polygon).collect()));
+            m.insert(
+                "geoLocationPolygon".into(),
+                Value::Array(many.iter().map(polygon).collect()),
+            );
         }
     }
     Value::Object(m)
@@ -147,22 +166,39 @@ fn description(d: &Description) -> Value {
 
 fn related_item(i: &RelatedItem) -> Value {
     let mut m = Map::new();
-    put(&mut m, "relatedItemType", Some(i.related_item_type.as_str()));
+    put(
+        &mut m,
+        "relatedItemType",
+        Some(i.related_item_type.as_str()),
+    );
     put(&mut m, "relationType", Some(i.relation_type.as_str()));
-    put(&mut m, "relationTypeInformation", i.relation_type_information.as_deref());
+    put(
+        &mut m,
+        "relationTypeInformation",
+        i.relation_type_information.as_deref(),
+    );
     if let Some(id) = &i.identifier {
         m.insert(
             "relatedItemIdentifier".into(),
             obj(&[
                 ("relatedItemIdentifier", Some(&id.value)),
-                ("relatedItemIdentifierType", id.related_item_identifier_type.map(|t| t.as_str())),
-                ("relatedMetadataScheme", id.related_metadata_scheme.as_deref()),
+                (
+                    "relatedItemIdentifierType",
+                    id.related_item_identifier_type.map(|t| t.as_str()),
+                ),
+                (
+                    "relatedMetadataScheme",
+                    id.related_metadata_scheme.as_deref(),
+                ),
                 ("schemeURI", id.scheme_uri.as_deref()),
                 ("schemeType", id.scheme_type.as_deref()),
             ]),
         );
     }
-    m.insert("creators".into(), i.creators.iter().map(|c| item_party(c, None)).collect());
+    m.insert(
+        "creators".into(),
+        i.creators.iter().map(|c| item_party(c, None)).collect(),
+    );
     m.insert("titles".into(), i.titles.iter().map(title).collect());
     put(&mut m, "publicationYear", i.publication_year.as_deref());
     put(&mut m, "volume", i.volume.as_deref());
@@ -177,7 +213,10 @@ fn related_item(i: &RelatedItem) -> Value {
     put(&mut m, "edition", i.edition.as_deref());
     m.insert(
         "contributors".into(),
-        i.contributors.iter().map(|c| item_party(&c.party, Some(c.contributor_type))).collect(),
+        i.contributors
+            .iter()
+            .map(|c| item_party(&c.party, Some(c.contributor_type)))
+            .collect(),
     );
     Value::Object(m)
 }
@@ -190,7 +229,10 @@ pub fn to_datacite_json(r: &Resource) -> Value {
         if id.identifier_type == "DOI" {
             put(&mut m, "doi", Some(&id.value));
         } else {
-            m.insert("identifier".into(), json!({"identifier": id.value, "identifierType": id.identifier_type}));
+            m.insert(
+                "identifier".into(),
+                json!({"identifier": id.value, "identifierType": id.identifier_type}),
+            );
         }
     }
     put(&mut m, "url", r.url.as_deref());
@@ -201,7 +243,10 @@ pub fn to_datacite_json(r: &Resource) -> Value {
             .map(|a| json!({"identifier": a.value, "identifierType": a.identifier_type}))
             .collect(),
     );
-    m.insert("creators".into(), r.creators.iter().map(|c| party(c, None)).collect());
+    m.insert(
+        "creators".into(),
+        r.creators.iter().map(|c| party(c, None)).collect(),
+    );
     m.insert("titles".into(), r.titles.iter().map(title).collect());
     if let Some(p) = &r.publisher {
         m.insert(
@@ -243,7 +288,10 @@ pub fn to_datacite_json(r: &Resource) -> Value {
     m.insert("subjects".into(), subjects.collect());
     m.insert(
         "contributors".into(),
-        r.contributors.iter().map(|c| party(&c.party, Some(c.contributor_type))).collect(),
+        r.contributors
+            .iter()
+            .map(|c| party(&c.party, Some(c.contributor_type)))
+            .collect(),
     );
     let dates = r.dates.iter().map(|d| {
         obj(&[
@@ -257,39 +305,69 @@ pub fn to_datacite_json(r: &Resource) -> Value {
     let related = r.related_identifiers.iter().map(|x| {
         obj(&[
             ("relatedIdentifier", Some(&x.value)),
-            ("relatedIdentifierType", Some(x.related_identifier_type.as_str())),
+            (
+                "relatedIdentifierType",
+                Some(x.related_identifier_type.as_str()),
+            ),
             ("relationType", Some(x.relation_type.as_str())),
-            ("resourceTypeGeneral", x.resource_type_general.map(|t| t.as_str())),
-            ("relatedMetadataScheme", x.related_metadata_scheme.as_deref()),
+            (
+                "resourceTypeGeneral",
+                x.resource_type_general.map(|t| t.as_str()),
+            ),
+            (
+                "relatedMetadataScheme",
+                x.related_metadata_scheme.as_deref(),
+            ),
             ("schemeUri", x.scheme_uri.as_deref()),
             ("schemeType", x.scheme_type.as_deref()),
-            ("relationTypeInformation", x.relation_type_information.as_deref()),
+            (
+                "relationTypeInformation",
+                x.relation_type_information.as_deref(),
+            ),
         ])
     });
     m.insert("relatedIdentifiers".into(), related.collect());
-    m.insert("sizes".into(), r.sizes.iter().map(|s| Value::String(s.clone())).collect());
-    m.insert("formats".into(), r.formats.iter().map(|s| Value::String(s.clone())).collect());
+    m.insert(
+        "sizes".into(),
+        r.sizes.iter().map(|s| Value::String(s.clone())).collect(),
+    );
+    m.insert(
+        "formats".into(),
+        r.formats.iter().map(|s| Value::String(s.clone())).collect(),
+    );
     put(&mut m, "version", r.version.as_deref());
     let rights = r.rights_list.iter().map(|x| {
         obj(&[
             ("rights", Some(&x.value)),
             ("rightsUri", x.rights_uri.as_deref()),
             ("rightsIdentifier", x.rights_identifier.as_deref()),
-            ("rightsIdentifierScheme", x.rights_identifier_scheme.as_deref()),
+            (
+                "rightsIdentifierScheme",
+                x.rights_identifier_scheme.as_deref(),
+            ),
             ("schemeUri", x.scheme_uri.as_deref()),
             ("lang", x.lang.as_deref()),
         ])
     });
     m.insert("rightsList".into(), rights.collect());
-    m.insert("descriptions".into(), r.descriptions.iter().map(description).collect());
-    m.insert("geoLocations".into(), r.geo_locations.iter().map(geo_location).collect());
+    m.insert(
+        "descriptions".into(),
+        r.descriptions.iter().map(description).collect(),
+    );
+    m.insert(
+        "geoLocations".into(),
+        r.geo_locations.iter().map(geo_location).collect(),
+    );
     let funding = r.funding_references.iter().map(|f| {
         let id = f.funder_identifier.as_ref();
         let award = f.award_number.as_ref();
         obj(&[
             ("funderName", Some(&f.funder_name)),
             ("funderIdentifier", id.map(|i| i.value.as_str())),
-            ("funderIdentifierType", id.map(|i| i.funder_identifier_type.as_str())),
+            (
+                "funderIdentifierType",
+                id.map(|i| i.funder_identifier_type.as_str()),
+            ),
             ("schemeUri", id.and_then(|i| i.scheme_uri.as_deref())),
             ("awardNumber", award.map(|a| a.value.as_str())),
             ("awardUri", award.and_then(|a| a.award_uri.as_deref())),
@@ -297,7 +375,13 @@ pub fn to_datacite_json(r: &Resource) -> Value {
         ])
     });
     m.insert("fundingReferences".into(), funding.collect());
-    m.insert("relatedItems".into(), r.related_items.iter().map(related_item).collect());
-    m.insert("schemaVersion".into(), Value::String(crate::xml::KERNEL_4_NAMESPACE.to_owned()));
+    m.insert(
+        "relatedItems".into(),
+        r.related_items.iter().map(related_item).collect(),
+    );
+    m.insert(
+        "schemaVersion".into(),
+        Value::String(crate::xml::KERNEL_4_NAMESPACE.to_owned()),
+    );
     Value::Object(m)
 }

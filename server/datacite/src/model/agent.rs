@@ -126,7 +126,10 @@ impl Creator {
     /// (family, given) for a person: the explicit parts, else split from "Family, Given".
     pub fn family_given(&self) -> (String, Option<String>) {
         if let Some(family) = &self.family_name {
-            return (family.trim().to_owned(), self.given_name.as_ref().map(|g| g.trim().to_owned()));
+            return (
+                family.trim().to_owned(),
+                self.given_name.as_ref().map(|g| g.trim().to_owned()),
+            );
         }
         match self.name.value.split_once(',') {
             Some((f, g)) => (f.trim().to_owned(), Some(g.trim().to_owned())),

@@ -15,7 +15,10 @@ pub struct Identifier {
 impl Identifier {
     /// A DOI identifier, e.g. `10.82433/B09Z-4K37`.
     pub fn doi(doi: &str) -> Self {
-        Identifier { value: doi.to_owned(), identifier_type: "DOI".to_owned() }
+        Identifier {
+            value: doi.to_owned(),
+            identifier_type: "DOI".to_owned(),
+        }
     }
 }
 
@@ -109,15 +112,24 @@ impl Description {
         }
     }
 
-    /// The text with each `<br/>` as a newline, trimmed: what a human reader sees.
+    /// What a reader sees, as HTML would render it: whitespace runs (including the
+    /// indentation of pretty-printed XML) as one space, each `<br/>` as a newline.
     pub fn plain_text(&self) -> String {
-        let mut out = String::new();
+        let mut lines = vec![String::new()];
         for part in &self.content {
             match part {
-                DescriptionPart::Text(t) => out.push_str(t),
-                DescriptionPart::LineBreak => out.push('\n'),
+                DescriptionPart::Text(t) => {
+                    if let Some(line) = lines.last_mut() {
+                        line.push_str(t);
+                    }
+                }
+                DescriptionPart::LineBreak => lines.push(String::new()),
             }
         }
-        out.trim().to_owned()
+        let lines: Vec<String> = lines
+            .iter()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        lines.join("\n").trim().to_owned()
     }
 }

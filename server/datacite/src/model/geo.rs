@@ -12,12 +12,18 @@ pub struct GeoPoint {
 
 impl GeoPoint {
     pub fn new(longitude: f64, latitude: f64) -> Self {
-        GeoPoint { longitude: longitude.to_string(), latitude: latitude.to_string() }
+        GeoPoint {
+            longitude: longitude.to_string(),
+            latitude: latitude.to_string(),
+        }
     }
 
     /// (longitude, latitude) as numbers, if both parse.
     pub fn degrees(&self) -> Option<(f64, f64)> {
-        Some((self.longitude.trim().parse().ok()?, self.latitude.trim().parse().ok()?))
+        Some((
+            self.longitude.trim().parse().ok()?,
+            self.latitude.trim().parse().ok()?,
+        ))
     }
 }
 

@@ -10,7 +10,9 @@ mod descriptive;
 mod geo;
 mod related;
 
-pub use agent::{Affiliation, Contributor, Creator, ItemContributor, ItemCreator, Name, NameIdentifier};
+pub use agent::{
+    Affiliation, Contributor, Creator, ItemContributor, ItemCreator, Name, NameIdentifier,
+};
 pub use descriptive::{
     AlternateIdentifier, Date, Description, DescriptionPart, Identifier, Publisher, ResourceType,
     Rights, Subject, Title,
@@ -22,6 +24,12 @@ pub use related::{
 };
 
 use serde::{Deserialize, Serialize};
+
+/// Collapses whitespace runs (XML pretty-printing leaves newlines and indentation inside
+/// names and titles) to single spaces, for display and citation formats.
+pub(crate) fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// One DataCite record: every property of kernel-4.7, plus the landing page URL that the
 /// DataCite REST API carries beside the XML.

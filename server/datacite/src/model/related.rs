@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ItemContributor, ItemCreator, Title};
-use crate::{FunderIdentifierType, NumberType, RelatedIdentifierType, RelationType, ResourceTypeGeneral};
+use crate::{
+    FunderIdentifierType, NumberType, RelatedIdentifierType, RelationType, ResourceTypeGeneral,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

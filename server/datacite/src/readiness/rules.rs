@@ -21,23 +21,56 @@ pub(super) fn mandatory(c: &mut Check, r: &Resource) {
     let creators: Vec<(&str, &Creator)> = r.creators.iter().map(|p| ("creator", p)).collect();
     c.parties("Creator", Mandatory, &creators);
     if r.titles.iter().all(|t| blank(&t.value)) {
-        c.missing("Title", Mandatory, "Add a title: the name by which the dataset will be cited.");
+        c.missing(
+            "Title",
+            Mandatory,
+            "Add a title: the name by which the dataset will be cited.",
+        );
     }
     match &r.publisher {
         Some(p) if !blank(&p.name) => {
-            let ror = p.identifier_scheme.as_deref().is_some_and(|s| s.trim().eq_ignore_ascii_case("ROR"));
+            let ror = p
+                .identifier_scheme
+                .as_deref()
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("ROR"));
             if let (true, Some(id)) = (ror, &p.identifier)
                 && !is_ror_id(id)
             {
-                c.invalid("Publisher", Mandatory, format!("The publisher's ROR id {:?} is not a ROR id (https://ror.org/0xxxxxxNN).", id.trim()));
+                c.invalid(
+                    "Publisher",
+                    Mandatory,
+                    format!(
+                        "The publisher's ROR id {:?} is not a ROR id (https://ror.org/0xxxxxxNN).",
+                        id.trim()
+                    ),
+                );
             }
         }
-        _ => c.missing("Publisher", Mandatory, "Add the publisher: the facility or repository that holds and distributes the data."),
+        _ => c.missing(
+            "Publisher",
+            Mandatory,
+            "Add the publisher: the facility or repository that holds and distributes the data.",
+        ),
     }
     match &r.publication_year {
-        None => c.missing("PublicationYear", Mandatory, "Add the publication year: the year the data is (or will be) made public, as YYYY."),
-        Some(y) if blank(y) => c.missing("PublicationYear", Mandatory, "Add the publication year: the year the data is (or will be) made public, as YYYY."),
-        Some(y) if !is_year(y) => c.invalid("PublicationYear", Mandatory, format!("The publication year {:?} must be four digits, e.g. 2026.", y.trim())),
+        None => c.missing(
+            "PublicationYear",
+            Mandatory,
+            "Add the publication year: the year the data is (or will be) made public, as YYYY.",
+        ),
+        Some(y) if blank(y) => c.missing(
+            "PublicationYear",
+            Mandatory,
+            "Add the publication year: the year the data is (or will be) made public, as YYYY.",
+        ),
+        Some(y) if !is_year(y) => c.invalid(
+            "PublicationYear",
+            Mandatory,
+            format!(
+                "The publication year {:?} must be four digits, e.g. 2026.",
+                y.trim()
+            ),
+        ),
         Some(_) => {}
     }
     if r.resource_type.is_none() {
@@ -50,9 +83,17 @@ pub(super) fn recommended(c: &mut Check, r: &Resource) {
         c.missing("Subject", Recommended, "Add subjects or keywords (e.g. a Fields of Science term and the technique) so the dataset can be found by topic.");
     }
     if r.contributors.is_empty() {
-        c.missing("Contributor", Recommended, "Add contributors such as the contact person, data curator or the hosting facility.");
+        c.missing(
+            "Contributor",
+            Recommended,
+            "Add contributors such as the contact person, data curator or the hosting facility.",
+        );
     }
-    let contributors: Vec<(&str, &Creator)> = r.contributors.iter().map(|p| ("contributor", &p.party)).collect();
+    let contributors: Vec<(&str, &Creator)> = r
+        .contributors
+        .iter()
+        .map(|p| ("contributor", &p.party))
+        .collect();
     c.parties("Contributor", Recommended, &contributors);
     if r.dates.is_empty() {
         c.missing("Date", Recommended, "Add dates, e.g. when the data was collected (Collected) and made available (Available).");
@@ -61,14 +102,21 @@ pub(super) fn recommended(c: &mut Check, r: &Resource) {
         c.missing("RelatedIdentifier", Recommended, "Link related resources, e.g. the paper that describes the data (IsSupplementTo) or the EMDB/EMPIAR entries.");
     }
     for x in &r.related_identifiers {
-        if x.related_identifier_type == crate::RelatedIdentifierType::Doi && !is_doi(x.value.trim()) {
+        if x.related_identifier_type == crate::RelatedIdentifierType::Doi && !is_doi(x.value.trim())
+        {
             c.invalid("RelatedIdentifier", Recommended, format!("The related DOI {:?} must look like 10.NNNN/suffix (without https://doi.org/).", x.value.trim()));
         }
     }
-    if !r.descriptions.iter().any(|d| d.description_type == crate::DescriptionType::Abstract && !d.plain_text().is_empty()) {
+    if !r.descriptions.iter().any(|d| {
+        d.description_type == crate::DescriptionType::Abstract && !d.plain_text().is_empty()
+    }) {
         c.missing("Description", Recommended, "Add an abstract describing what the data is, how it was acquired and how it can be reused.");
     }
     if r.geo_locations.is_empty() {
-        c.missing("GeoLocation", Recommended, "Add a geolocation where relevant, e.g. the facility where the data was collected.");
+        c.missing(
+            "GeoLocation",
+            Recommended,
+            "Add a geolocation where relevant, e.g. the facility where the data was collected.",
+        );
     }
 }

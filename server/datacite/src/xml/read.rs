@@ -17,14 +17,32 @@ mod items;
 pub enum XmlReadError {
     #[error("not well-formed XML near byte {position}: {message}")]
     Syntax { position: u64, message: String },
-    #[error("root element is <{found}> (namespace {namespace:?}); expected <resource> in {KERNEL_4_NAMESPACE}")]
-    NotDataCite { found: String, namespace: Option<String> },
+    #[error(
+        "root element is <{found}> (namespace {namespace:?}); expected <resource> in {KERNEL_4_NAMESPACE}"
+    )]
+    NotDataCite {
+        found: String,
+        namespace: Option<String>,
+    },
     #[error("{path}: unknown element <{element}> (namespace {namespace:?})")]
-    UnknownElement { path: String, element: String, namespace: Option<String> },
+    UnknownElement {
+        path: String,
+        element: String,
+        namespace: Option<String>,
+    },
     #[error("{path}: unknown attribute {attribute}={value:?}")]
-    UnknownAttribute { path: String, attribute: String, value: String },
+    UnknownAttribute {
+        path: String,
+        attribute: String,
+        value: String,
+    },
     #[error("{path}/@{attribute}: {value:?} is not a DataCite {vocabulary} value")]
-    BadVocabulary { path: String, attribute: String, value: String, vocabulary: &'static str },
+    BadVocabulary {
+        path: String,
+        attribute: String,
+        value: String,
+        vocabulary: &'static str,
+    },
     #[error("{path}: missing required attribute {attribute}")]
     MissingAttribute { path: String, attribute: String },
     #[error("{path}: missing required element <{element}>")]
@@ -65,33 +83,42 @@ impl<'a> At<'a> {
     }
 
     pub fn attr(&self, name: &str) -> Option<String> {
-        self.el.attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        self.el
+            .attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     }
 
     pub fn required_attr(&self, name: &str) -> Result<String> {
-        self.attr(name).ok_or_else(|| XmlReadError::MissingAttribute {
-            path: self.path.clone(),
-            attribute: name.to_owned(),
-        })
+        self.attr(name)
+            .ok_or_else(|| XmlReadError::MissingAttribute {
+                path: self.path.clone(),
+                attribute: name.to_owned(),
+            })
     }
 
     pub fn vocab<T: FromStr<Err = UnknownTerm>>(&self, name: &str) -> Result<Option<T>> {
         match self.attr(name) {
             None => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|e: UnknownTerm| XmlReadError::BadVocabulary {
-                path: self.path.clone(),
-                attribute: name.to_owned(),
-                value: e.value,
-                vocabulary: e.vocabulary,
-            }),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|e: UnknownTerm| XmlReadError::BadVocabulary {
+                    path: self.path.clone(),
+                    attribute: name.to_owned(),
+                    value: e.value,
+                    vocabulary: e.vocabulary,
+                }),
         }
     }
 
     pub fn required_vocab<T: FromStr<Err = UnknownTerm>>(&self, name: &str) -> Result<T> {
-        self.vocab(name)?.ok_or_else(|| XmlReadError::MissingAttribute {
-            path: self.path.clone(),
-            attribute: name.to_owned(),
-        })
+        self.vocab(name)?
+            .ok_or_else(|| XmlReadError::MissingAttribute {
+                path: self.path.clone(),
+                attribute: name.to_owned(),
+            })
     }
 
     /// The text of a text-only element, exactly as written.
@@ -157,7 +184,10 @@ impl<'a> At<'a> {
             if let Node::Text(t) = child
                 && !t.trim().is_empty()
             {
-                return Err(XmlReadError::UnexpectedText { path: self.path.clone(), text: t.clone() });
+                return Err(XmlReadError::UnexpectedText {
+                    path: self.path.clone(),
+                    text: t.clone(),
+                });
             }
         }
         let kids = self.children_unchecked();
@@ -178,14 +208,20 @@ impl<'a> At<'a> {
     }
 
     pub fn missing(&self, element: &str) -> XmlReadError {
-        XmlReadError::MissingElement { path: self.path.clone(), element: element.to_owned() }
+        XmlReadError::MissingElement {
+            path: self.path.clone(),
+            element: element.to_owned(),
+        }
     }
 }
 
 /// Sets a once-only slot, rejecting a second occurrence.
 pub(super) fn once<T>(slot: &mut Option<T>, value: T, at: &At<'_>) -> Result<()> {
     if slot.is_some() {
-        return Err(XmlReadError::Repeated { path: at.path.clone(), element: at.name().to_owned() });
+        return Err(XmlReadError::Repeated {
+            path: at.path.clone(),
+            element: at.name().to_owned(),
+        });
     }
     *slot = Some(value);
     Ok(())
@@ -193,25 +229,41 @@ pub(super) fn once<T>(slot: &mut Option<T>, value: T, at: &At<'_>) -> Result<()>
 
 /// Reads a DataCite kernel-4 XML document (any 4.x up to 4.7).
 pub fn from_xml(xml: &str) -> Result<Resource> {
-    let root = tree::parse(xml)
-        .map_err(|e| XmlReadError::Syntax { position: e.position, message: e.message })?;
+    let root = tree::parse(xml).map_err(|e| XmlReadError::Syntax {
+        position: e.position,
+        message: e.message,
+    })?;
     if root.name != "resource" || root.namespace.as_deref() != Some(KERNEL_4_NAMESPACE) {
-        return Err(XmlReadError::NotDataCite { found: root.name.clone(), namespace: root.namespace.clone() });
+        return Err(XmlReadError::NotDataCite {
+            found: root.name.clone(),
+            namespace: root.namespace.clone(),
+        });
     }
-    let at = At { el: &root, path: "/resource".to_owned() };
+    let at = At {
+        el: &root,
+        path: "/resource".to_owned(),
+    };
     at.only_attrs(&["xsi:schemaLocation"])?;
     let mut r = Resource::default();
     for c in at.children()? {
         match c.name() {
             "identifier" => {
                 c.only_attrs(&["identifierType"])?;
-                let id = Identifier { identifier_type: c.required_attr("identifierType")?, value: c.text()? };
+                let id = Identifier {
+                    identifier_type: c.required_attr("identifierType")?,
+                    value: c.text()?,
+                };
                 once(&mut r.identifier, id, &c)?;
             }
             "creators" => r.creators = list(&c, "creator", items::creator)?,
             "titles" => r.titles = list(&c, "title", items::title)?,
             "publisher" => {
-                c.only_attrs(&["publisherIdentifier", "publisherIdentifierScheme", "schemeURI", "xml:lang"])?;
+                c.only_attrs(&[
+                    "publisherIdentifier",
+                    "publisherIdentifierScheme",
+                    "schemeURI",
+                    "xml:lang",
+                ])?;
                 let p = Publisher {
                     name: c.text()?,
                     identifier: c.attr("publisherIdentifier"),
@@ -224,7 +276,10 @@ pub fn from_xml(xml: &str) -> Result<Resource> {
             "publicationYear" => once(&mut r.publication_year, c.plain_text()?, &c)?,
             "resourceType" => {
                 c.only_attrs(&["resourceTypeGeneral"])?;
-                let t = ResourceType { general: c.required_vocab("resourceTypeGeneral")?, value: c.text()? };
+                let t = ResourceType {
+                    general: c.required_vocab("resourceTypeGeneral")?,
+                    value: c.text()?,
+                };
                 once(&mut r.resource_type, t, &c)?;
             }
             "subjects" => r.subjects = list(&c, "subject", items::subject)?,
@@ -240,14 +295,18 @@ pub fn from_xml(xml: &str) -> Result<Resource> {
                     })
                 })?
             }
-            "relatedIdentifiers" => r.related_identifiers = list(&c, "relatedIdentifier", items::related_identifier)?,
+            "relatedIdentifiers" => {
+                r.related_identifiers = list(&c, "relatedIdentifier", items::related_identifier)?
+            }
             "sizes" => r.sizes = list(&c, "size", |s| s.plain_text())?,
             "formats" => r.formats = list(&c, "format", |s| s.plain_text())?,
             "version" => once(&mut r.version, c.plain_text()?, &c)?,
             "rightsList" => r.rights_list = list(&c, "rights", items::rights)?,
             "descriptions" => r.descriptions = list(&c, "description", items::description)?,
             "geoLocations" => r.geo_locations = list(&c, "geoLocation", items::geo_location)?,
-            "fundingReferences" => r.funding_references = list(&c, "fundingReference", items::funding_reference)?,
+            "fundingReferences" => {
+                r.funding_references = list(&c, "fundingReference", items::funding_reference)?
+            }
             "relatedItems" => r.related_items = list(&c, "relatedItem", items::related_item)?,
             _ => return Err(c.unknown()),
         }
@@ -256,7 +315,11 @@ pub fn from_xml(xml: &str) -> Result<Resource> {
 }
 
 /// A wrapper element holding only `item` children.
-pub(super) fn list<T>(wrapper: &At<'_>, item: &str, f: impl Fn(&At<'_>) -> Result<T>) -> Result<Vec<T>> {
+pub(super) fn list<T>(
+    wrapper: &At<'_>,
+    item: &str,
+    f: impl Fn(&At<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
     wrapper.only_attrs(&[])?;
     let mut out = Vec::new();
     for c in wrapper.children()? {

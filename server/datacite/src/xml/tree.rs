@@ -33,7 +33,10 @@ pub(crate) struct SyntaxError {
 }
 
 fn syntax(reader: &NsReader<&[u8]>, message: impl ToString) -> SyntaxError {
-    SyntaxError { position: reader.buffer_position(), message: message.to_string() }
+    SyntaxError {
+        position: reader.buffer_position(),
+        message: message.to_string(),
+    }
 }
 
 fn namespace_of(r: ResolveResult<'_>) -> Option<String> {
@@ -68,7 +71,12 @@ fn start(reader: &NsReader<&[u8]>, e: &BytesStart<'_>) -> Result<Element, Syntax
             .into_owned();
         attributes.push((key, value));
     }
-    Ok(Element { name, namespace, attributes, children: Vec::new() })
+    Ok(Element {
+        name,
+        namespace,
+        attributes,
+        children: Vec::new(),
+    })
 }
 
 fn push_text(stack: &mut [Element], text: &str) {
@@ -102,7 +110,9 @@ pub(crate) fn parse(xml: &str) -> Result<Element, SyntaxError> {
                 }
             }
             Event::End(_) => {
-                let el = stack.pop().ok_or_else(|| syntax(&reader, "unbalanced end tag"))?;
+                let el = stack
+                    .pop()
+                    .ok_or_else(|| syntax(&reader, "unbalanced end tag"))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(Node::Element(el)),
                     None => root = Some(el),

@@ -119,7 +119,10 @@ impl Out {
 /// the record is complete (see [`crate::readiness`]); an incomplete record is written as
 /// far as it goes, so a draft can still be inspected.
 pub fn to_xml(r: &Resource) -> String {
-    let mut out = Out { w: Writer::new(Vec::new()), depth: 0 };
+    let mut out = Out {
+        w: Writer::new(Vec::new()),
+        depth: 0,
+    };
     out.ev(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
     out.open(
         "resource",
@@ -130,9 +133,15 @@ pub fn to_xml(r: &Resource) -> String {
         ],
     );
     if let Some(id) = &r.identifier {
-        out.leaf("identifier", &[("identifierType", Some(&id.identifier_type))], &id.value);
+        out.leaf(
+            "identifier",
+            &[("identifierType", Some(&id.identifier_type))],
+            &id.value,
+        );
     }
-    out.wrapped("creators", &r.creators, |o, c| items::party(o, "creator", "creatorName", None, c));
+    out.wrapped("creators", &r.creators, |o, c| {
+        items::party(o, "creator", "creatorName", None, c)
+    });
     out.wrapped("titles", &r.titles, items::title);
     if let Some(p) = &r.publisher {
         out.leaf(
@@ -148,31 +157,56 @@ pub fn to_xml(r: &Resource) -> String {
     }
     out.opt_leaf("publicationYear", &r.publication_year);
     if let Some(t) = &r.resource_type {
-        out.leaf("resourceType", &[("resourceTypeGeneral", Some(t.general.as_str()))], &t.value);
+        out.leaf(
+            "resourceType",
+            &[("resourceTypeGeneral", Some(t.general.as_str()))],
+            &t.value,
+        );
     }
     out.wrapped("subjects", &r.subjects, items::subject);
     out.wrapped("contributors", &r.contributors, |o, c| {
-        items::party(o, "contributor", "contributorName", Some(c.contributor_type), &c.party)
+        items::party(
+            o,
+            "contributor",
+            "contributorName",
+            Some(c.contributor_type),
+            &c.party,
+        )
     });
     out.wrapped("dates", &r.dates, |o, d| {
         o.leaf(
             "date",
-            &[("dateType", Some(d.date_type.as_str())), ("dateInformation", d.date_information.as_deref())],
+            &[
+                ("dateType", Some(d.date_type.as_str())),
+                ("dateInformation", d.date_information.as_deref()),
+            ],
             &d.value,
         )
     });
     out.opt_leaf("language", &r.language);
     out.wrapped("alternateIdentifiers", &r.alternate_identifiers, |o, a| {
-        o.leaf("alternateIdentifier", &[("alternateIdentifierType", Some(&a.identifier_type))], &a.value)
+        o.leaf(
+            "alternateIdentifier",
+            &[("alternateIdentifierType", Some(&a.identifier_type))],
+            &a.value,
+        )
     });
-    out.wrapped("relatedIdentifiers", &r.related_identifiers, items::related_identifier);
+    out.wrapped(
+        "relatedIdentifiers",
+        &r.related_identifiers,
+        items::related_identifier,
+    );
     out.wrapped("sizes", &r.sizes, |o, s| o.leaf("size", &[], s));
     out.wrapped("formats", &r.formats, |o, s| o.leaf("format", &[], s));
     out.opt_leaf("version", &r.version);
     out.wrapped("rightsList", &r.rights_list, items::rights);
     out.wrapped("descriptions", &r.descriptions, items::description);
     out.wrapped("geoLocations", &r.geo_locations, items::geo_location);
-    out.wrapped("fundingReferences", &r.funding_references, items::funding_reference);
+    out.wrapped(
+        "fundingReferences",
+        &r.funding_references,
+        items::funding_reference,
+    );
     out.wrapped("relatedItems", &r.related_items, items::related_item);
     out.close("resource");
     let mut bytes = out.w.into_inner();

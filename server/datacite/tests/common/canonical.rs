@@ -10,11 +10,22 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, PartialEq)]
 pub enum CNode {
-    Element { name: String, attrs: BTreeMap<String, String>, children: Vec<CNode> },
+    Element {
+        name: String,
+        attrs: BTreeMap<String, String>,
+        children: Vec<CNode>,
+    },
     Text(String),
 }
 
-const XS_ALL: &[&str] = &["resource", "geoLocationPoint", "polygonPoint", "inPolygonPoint", "geoLocationBox", "fundingReference"];
+const XS_ALL: &[&str] = &[
+    "resource",
+    "geoLocationPoint",
+    "polygonPoint",
+    "inPolygonPoint",
+    "geoLocationBox",
+    "fundingReference",
+];
 
 fn qualified(ns: Option<&str>, local: &str) -> String {
     match ns {
@@ -51,20 +62,35 @@ fn convert(node: roxmltree::Node<'_, '_>) -> CNode {
             _ => std::cmp::Ordering::Equal,
         });
     }
-    CNode::Element { name: qualified(node.tag_name().namespace(), local), attrs, children }
+    CNode::Element {
+        name: qualified(node.tag_name().namespace(), local),
+        attrs,
+        children,
+    }
 }
 
 pub fn canonical(xml: &str) -> CNode {
-    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("not well-formed XML: {e}\n{xml}"));
+    let doc = roxmltree::Document::parse(xml)
+        .unwrap_or_else(|e| panic!("not well-formed XML: {e}\n{xml}"));
     convert(doc.root_element())
 }
 
 fn first_difference(a: &CNode, b: &CNode, path: &str) -> Option<String> {
     match (a, b) {
-        (CNode::Text(x), CNode::Text(y)) => (x != y).then(|| format!("{path}: text {x:?} became {y:?}")),
+        (CNode::Text(x), CNode::Text(y)) => {
+            (x != y).then(|| format!("{path}: text {x:?} became {y:?}"))
+        }
         (
-            CNode::Element { name: na, attrs: aa, children: ca },
-            CNode::Element { name: nb, attrs: ab, children: cb },
+            CNode::Element {
+                name: na,
+                attrs: aa,
+                children: ca,
+            },
+            CNode::Element {
+                name: nb,
+                attrs: ab,
+                children: cb,
+            },
         ) => {
             let here = format!("{path}/{}", na.rsplit('}').next().unwrap_or(na));
             if na != nb {
@@ -86,8 +112,12 @@ fn first_difference(a: &CNode, b: &CNode, path: &str) -> Option<String> {
                 }
             }
             (ca.len() != cb.len()).then(|| {
-                format!("{here}: {} children became {} (first extra/missing: {:?})", ca.len(), cb.len(),
-                    ca.get(cb.len()).or_else(|| cb.get(ca.len())))
+                format!(
+                    "{here}: {} children became {} (first extra/missing: {:?})",
+                    ca.len(),
+                    cb.len(),
+                    ca.get(cb.len()).or_else(|| cb.get(ca.len()))
+                )
             })
         }
         _ => Some(format!("{path}: {a:?} became {b:?}")),

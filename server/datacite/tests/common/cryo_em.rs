@@ -22,7 +22,10 @@ fn ror_affiliation(name: &str, ror: &str) -> Affiliation {
 pub fn record() -> Resource {
     let mut carberry = Creator::person("Carberry", "Josiah");
     carberry.name_identifiers.push(orcid("0000-0002-1825-0097"));
-    carberry.affiliations.push(ror_affiliation("Example Structural Biology Institute", "04wxnsj81"));
+    carberry.affiliations.push(ror_affiliation(
+        "Example Structural Biology Institute",
+        "04wxnsj81",
+    ));
     let mut muñoz = Creator::person("Muñoz-Öztürk", "Ana");
     muñoz.name_identifiers.push(orcid("0000-0002-1694-233X"));
     let facility = Creator::organization("Example Cryo-EM Facility");

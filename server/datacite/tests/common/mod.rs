@@ -20,13 +20,23 @@ pub fn examples() -> Vec<(String, String)> {
         .map(|e| e.expect("directory entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "xml"))
         .map(|p| {
-            let name = p.file_name().expect("file name").to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let name = p
+                .file_name()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
+            let text =
+                std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             (name, text)
         })
         .collect();
     out.sort();
-    assert_eq!(out.len(), 17, "expected the 17 official kernel-4.7 examples in {}", dir.display());
+    assert_eq!(
+        out.len(),
+        17,
+        "expected the 17 official kernel-4.7 examples in {}",
+        dir.display()
+    );
     out
 }
 

@@ -23,7 +23,10 @@ pub(super) fn rest(j: J<'_>, r: &mut Resource) -> Result<()> {
         })
     })?;
     r.contributors = j.each("contributors", p, |c, p| {
-        Ok(Contributor { contributor_type: c.req_vocab("contributorType", p)?, party: party(c, p)? })
+        Ok(Contributor {
+            contributor_type: c.req_vocab("contributorType", p)?,
+            party: party(c, p)?,
+        })
     })?;
     r.dates = j.each("dates", p, |d, p| {
         Ok(Date {
@@ -71,7 +74,10 @@ pub(super) fn rest(j: J<'_>, r: &mut Resource) -> Result<()> {
         };
         let award_number = match (f.str("awardNumber", p)?, f.str("awardUri", p)?) {
             (None, None) => None,
-            (value, award_uri) => Some(AwardNumber { value: value.unwrap_or_default(), award_uri }),
+            (value, award_uri) => Some(AwardNumber {
+                value: value.unwrap_or_default(),
+                award_uri,
+            }),
         };
         Ok(FundingReference {
             funder_name: f.req_str("funderName", p)?,
@@ -93,7 +99,10 @@ pub(super) fn rest(j: J<'_>, r: &mut Resource) -> Result<()> {
         };
         let number = match i.str("number", p)? {
             None => None,
-            Some(value) => Some(RelatedItemNumber { value, number_type: i.vocab("numberType", p)? }),
+            Some(value) => Some(RelatedItemNumber {
+                value,
+                number_type: i.vocab("numberType", p)?,
+            }),
         };
         Ok(RelatedItem {
             related_item_type: i.req_vocab("relatedItemType", p)?,
@@ -111,7 +120,10 @@ pub(super) fn rest(j: J<'_>, r: &mut Resource) -> Result<()> {
             publisher: i.str("publisher", p)?,
             edition: i.str("edition", p)?,
             contributors: i.each("contributors", p, |c, p| {
-                Ok(ItemContributor { contributor_type: c.req_vocab("contributorType", p)?, party: item_party(c, p)? })
+                Ok(ItemContributor {
+                    contributor_type: c.req_vocab("contributorType", p)?,
+                    party: item_party(c, p)?,
+                })
             })?,
         })
     })?;

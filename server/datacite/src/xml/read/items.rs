@@ -6,7 +6,11 @@ use crate::xml::tree::Node;
 
 fn name(c: &At<'_>) -> Result<Name> {
     c.only_attrs(&["nameType", "xml:lang"])?;
-    Ok(Name { value: c.text()?, name_type: c.vocab("nameType")?, lang: c.attr("xml:lang") })
+    Ok(Name {
+        value: c.text()?,
+        name_type: c.vocab("nameType")?,
+        lang: c.attr("xml:lang"),
+    })
 }
 
 /// Shared body of `creator` and `contributor`; `full` allows identifiers and affiliations
@@ -28,7 +32,11 @@ fn party(c: &At<'_>, name_element: &str, full: bool) -> Result<Creator> {
                 });
             }
             "affiliation" if full => {
-                k.only_attrs(&["affiliationIdentifier", "affiliationIdentifierScheme", "schemeURI"])?;
+                k.only_attrs(&[
+                    "affiliationIdentifier",
+                    "affiliationIdentifierScheme",
+                    "schemeURI",
+                ])?;
                 p.affiliations.push(Affiliation {
                     name: k.text()?,
                     identifier: k.attr("affiliationIdentifier"),
@@ -45,26 +53,43 @@ fn party(c: &At<'_>, name_element: &str, full: bool) -> Result<Creator> {
 
 pub(super) fn creator(c: &At<'_>) -> Result<Creator> {
     c.only_attrs(&[])?;
-    Ok(party(c, "creatorName", true)?)
+    party(c, "creatorName", true)
 }
 
 pub(super) fn contributor(c: &At<'_>) -> Result<Contributor> {
     c.only_attrs(&["contributorType"])?;
     let contributor_type = c.required_vocab("contributorType")?;
-    Ok(Contributor { contributor_type, party: party(c, "contributorName", true)? })
+    Ok(Contributor {
+        contributor_type,
+        party: party(c, "contributorName", true)?,
+    })
 }
 
 fn item_party(p: Creator) -> ItemCreator {
-    ItemCreator { name: p.name, given_name: p.given_name, family_name: p.family_name }
+    ItemCreator {
+        name: p.name,
+        given_name: p.given_name,
+        family_name: p.family_name,
+    }
 }
 
 pub(super) fn title(c: &At<'_>) -> Result<Title> {
     c.only_attrs(&["titleType", "xml:lang"])?;
-    Ok(Title { value: c.text()?, title_type: c.vocab("titleType")?, lang: c.attr("xml:lang") })
+    Ok(Title {
+        value: c.text()?,
+        title_type: c.vocab("titleType")?,
+        lang: c.attr("xml:lang"),
+    })
 }
 
 pub(super) fn subject(c: &At<'_>) -> Result<Subject> {
-    c.only_attrs(&["subjectScheme", "schemeURI", "valueURI", "classificationCode", "xml:lang"])?;
+    c.only_attrs(&[
+        "subjectScheme",
+        "schemeURI",
+        "valueURI",
+        "classificationCode",
+        "xml:lang",
+    ])?;
     Ok(Subject {
         value: c.text()?,
         subject_scheme: c.attr("subjectScheme"),
@@ -107,7 +132,13 @@ pub(super) fn related_identifier(c: &At<'_>) -> Result<RelatedIdentifier> {
 }
 
 pub(super) fn rights(c: &At<'_>) -> Result<Rights> {
-    c.only_attrs(&["rightsURI", "rightsIdentifier", "rightsIdentifierScheme", "schemeURI", "xml:lang"])?;
+    c.only_attrs(&[
+        "rightsURI",
+        "rightsIdentifier",
+        "rightsIdentifierScheme",
+        "schemeURI",
+        "xml:lang",
+    ])?;
     Ok(Rights {
         value: c.text()?,
         rights_uri: c.attr("rightsURI"),
@@ -129,8 +160,12 @@ pub(super) fn description(c: &At<'_>) -> Result<Description> {
             Node::Text(t) => content.push(DescriptionPart::Text(t.clone())),
             Node::Element(e) => {
                 brs += 1;
-                let at = At { el: e, path: format!("{}/{}[{brs}]", c.path, e.name) };
-                if e.name != "br" || e.namespace.as_deref() != Some(crate::xml::KERNEL_4_NAMESPACE) {
+                let at = At {
+                    el: e,
+                    path: format!("{}/{}[{brs}]", c.path, e.name),
+                };
+                if e.name != "br" || e.namespace.as_deref() != Some(crate::xml::KERNEL_4_NAMESPACE)
+                {
                     return Err(at.unknown());
                 }
                 at.only_attrs(&[])?;
@@ -141,7 +176,11 @@ pub(super) fn description(c: &At<'_>) -> Result<Description> {
             }
         }
     }
-    Ok(Description { content, description_type, lang: c.attr("xml:lang") })
+    Ok(Description {
+        content,
+        description_type,
+        lang: c.attr("xml:lang"),
+    })
 }
 
 fn point(c: &At<'_>) -> Result<GeoPoint> {
@@ -224,7 +263,10 @@ pub(super) fn funding_reference(c: &At<'_>) -> Result<FundingReference> {
             }
             "awardNumber" => {
                 k.only_attrs(&["awardURI"])?;
-                let a = AwardNumber { value: k.text()?, award_uri: k.attr("awardURI") };
+                let a = AwardNumber {
+                    value: k.text()?,
+                    award_uri: k.attr("awardURI"),
+                };
                 once(&mut f.award_number, a, &k)?;
             }
             "awardTitle" => once(&mut f.award_title, k.plain_text()?, &k)?,
@@ -257,7 +299,12 @@ pub(super) fn related_item(c: &At<'_>) -> Result<RelatedItem> {
     for k in c.children()? {
         match k.name() {
             "relatedItemIdentifier" => {
-                k.only_attrs(&["relatedItemIdentifierType", "relatedMetadataScheme", "schemeURI", "schemeType"])?;
+                k.only_attrs(&[
+                    "relatedItemIdentifierType",
+                    "relatedMetadataScheme",
+                    "schemeURI",
+                    "schemeType",
+                ])?;
                 let id = RelatedItemIdentifier {
                     value: k.text()?,
                     related_item_identifier_type: k.vocab("relatedItemIdentifierType")?,
@@ -279,7 +326,10 @@ pub(super) fn related_item(c: &At<'_>) -> Result<RelatedItem> {
             "issue" => once(&mut item.issue, k.plain_text()?, &k)?,
             "number" => {
                 k.only_attrs(&["numberType"])?;
-                let n = RelatedItemNumber { value: k.text()?, number_type: k.vocab("numberType")? };
+                let n = RelatedItemNumber {
+                    value: k.text()?,
+                    number_type: k.vocab("numberType")?,
+                };
                 once(&mut item.number, n, &k)?;
             }
             "firstPage" => once(&mut item.first_page, k.plain_text()?, &k)?,
@@ -290,7 +340,10 @@ pub(super) fn related_item(c: &At<'_>) -> Result<RelatedItem> {
                 item.contributors = list(&k, "contributor", |p| {
                     p.only_attrs(&["contributorType"])?;
                     let contributor_type = p.required_vocab("contributorType")?;
-                    Ok(ItemContributor { contributor_type, party: item_party(party(p, "contributorName", false)?) })
+                    Ok(ItemContributor {
+                        contributor_type,
+                        party: item_party(party(p, "contributorName", false)?),
+                    })
                 })?
             }
             _ => return Err(k.unknown()),
