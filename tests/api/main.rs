@@ -11,6 +11,8 @@ mod jobs;
 mod lineage;
 mod parameters;
 mod projects;
+mod publications;
+mod restack;
 mod round_trip;
 mod schema;
 mod search;

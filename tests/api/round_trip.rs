@@ -30,7 +30,9 @@ const PROJECT: &str = "query { project(code: \"ML\") { code title state embargoE
   jobs { uid title jobType category status parameters isFinal isAncestorOfFinal inputsUnavailable
     sizeBytes inputs workspaces results { name path intermediate sizeBytes } }
   sessions { uid title workspace status parameters sizeBytes createdAt completedAt compactedAt
-    results { name path kind state sizeBytes } } } }";
+    results { name path kind state sizeBytes } }
+  publications { doi state title version datasets releaseAt createdAt updatedAt datacite
+    readiness { publishable missing { property } } } } }";
 
 async fn snapshot(app: &TestApp) -> Value {
     app.ok(Some(&app.admin), PROJECT, json!({})).await
@@ -166,6 +168,15 @@ async fn process(app: &TestApp) {
     )
     .await;
     app.ok(admin, "mutation { completeSession(project: \"ML\", uid: \"S1\") { uid } }", json!({})).await;
+    // A DOI draft, half filled in.
+    app.ok(
+        admin,
+        "mutation($input: PublicationInput!) { createPublication(project: \"ML\", input: $input) { doi } }",
+        json!({ "input": { "datasets": [RAW, PROCESSED], "releaseAt": "2030-01-01T00:00:00Z",
+                "metadata": { "titles": [{ "title": "Membranes, October 2022" }],
+                              "creators": [{ "name": "Lovelace, Ada", "nameType": "Personal" }] } } }),
+    )
+    .await;
     app.ok(admin, "mutation { compactSession(project: \"ML\", uid: \"S1\") { bytesFreed } }", json!({})).await;
 }
 
@@ -216,6 +227,7 @@ async fn a_project_moves_between_instances_and_engines_by_its_directory_alone() 
     assert_eq!(jobs[2]["status"], "BUILDING", "J3 was cleared: {jobs:#}");
     assert_eq!(jobs[3]["inputsUnavailable"], true, "{jobs:#}");
     assert_eq!(before["project"]["sessions"][0]["status"], "COMPACTED", "{before:#}");
+    assert_eq!(before["project"]["publications"][0]["doi"], "10.80000/ml.1", "{before:#}");
     let zarr_json = "0.ome.zarr/zarr.json";
     let digest = file_digest(&first, FRAMES, zarr_json).await;
 

@@ -3,10 +3,12 @@
 //! Only this crate knows poem and async-graphql.
 
 mod data;
+mod doi;
 pub mod error;
 mod graphiql;
 pub mod graphql;
 mod landings;
+pub mod oai;
 mod request_id;
 
 use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
@@ -23,6 +25,7 @@ use strata_storage::ObjectStore;
 
 pub use graphql::{StrataSchema, schema, sdl};
 pub use landings::Landings;
+pub use oai::OaiSettings;
 
 /// How often the event log is read for datasets that landed (`datasetAdded`).
 const LANDINGS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
@@ -35,6 +38,8 @@ pub struct AppState {
     pub ingestor: Ingestor,
     pub schema: StrataSchema,
     verified: Arc<data::VerifiedObjects>,
+    /// How `/oai` names itself.
+    pub oai: OaiSettings,
 }
 
 impl AppState {
@@ -48,7 +53,14 @@ impl AppState {
             ingestor,
             schema: graphql::schema_with(landings),
             verified: Arc::default(),
+            oai: OaiSettings::default(),
         }
+    }
+
+    /// The OAI-PMH provider's names (`[oai]`).
+    pub fn with_oai(mut self, oai: OaiSettings) -> Self {
+        self.oai = oai;
+        self
     }
 }
 
@@ -65,6 +77,8 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/files/:identifier/*path", get(data::file))
         .at("/zarr/:identifier/*path", get(data::zarr))
         .at("/datasets/:identifier/upload", poem::post(data::upload))
+        .at("/doi/*doi", get(doi::resolve))
+        .at("/oai", get(oai::endpoint).post(oai::endpoint))
         .at("/healthz", get(healthz))
         .data(state)
         .with(request_id::RequestId)
@@ -103,7 +117,9 @@ async fn graphql_endpoint(state: Data<&AppState>, req: &Request, gql: GraphQLReq
     };
     let request = gql
         .0
-        .data(graphql::RequestContext::new(state.catalog.clone(), scope));
+        .data(graphql::RequestContext::new(state.catalog.clone(), scope))
+        // Mutations that write bytes (restack) go through the server's ingestor.
+        .data(state.ingestor.clone());
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 

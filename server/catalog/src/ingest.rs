@@ -10,7 +10,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use strata_domain::records;
 use strata_domain::{DatasetIdentifier, DatasetStatus, Role, Sha256Hex};
@@ -115,6 +116,26 @@ impl Catalog {
         frame_sets: Vec<NewFrameSet>,
         extracted: Vec<NewParameter>,
     ) -> Result<records::Dataset> {
+        let txn = self.db.begin().await?;
+        let row = self
+            .record_ingest(&txn, scope, claim, files, frame_sets, extracted)
+            .await?;
+        txn.commit().await?;
+        self.dataset_changed(claim.project_uid, row.id).await;
+        convert::dataset(row)
+    }
+
+    /// `complete_ingest` inside the caller's transaction, so that a restack
+    /// records its job in the same one. Nothing is visible before the commit.
+    pub(crate) async fn record_ingest(
+        &self,
+        txn: &DatabaseTransaction,
+        scope: &Scope,
+        claim: &IngestClaim,
+        files: Vec<StoredFile>,
+        frame_sets: Vec<NewFrameSet>,
+        extracted: Vec<NewParameter>,
+    ) -> Result<dataset::Model> {
         scope.require_role(claim.project_uid, Role::Depositor, "ingesting")?;
         for (i, f) in files.iter().enumerate() {
             check_relative_path(&format!("files[{i}].path"), &f.path)?;
@@ -135,10 +156,9 @@ impl Catalog {
                     .collect::<Result<Vec<_>>>()
             })
             .collect::<Result<Vec<_>>>()?;
-        let txn = self.db.begin().await?;
         let given: std::collections::HashSet<i32> = parameter::Entity::find()
             .filter(parameter::Column::DatasetId.eq(claim.dataset_id))
-            .all(&txn)
+            .all(txn)
             .await?
             .into_iter()
             .map(|p| p.parameter_type_id)
@@ -155,7 +175,7 @@ impl Catalog {
                 .collect(),
         )?;
         let row = dataset::Entity::find_by_id(claim.dataset_id)
-            .one(&txn)
+            .one(txn)
             .await?
             .filter(|d| d.status == DatasetStatus::Ingesting.as_str())
             .ok_or_else(|| {
@@ -184,7 +204,7 @@ impl Catalog {
             .collect();
         for chunk in rows.chunks(BATCH) {
             datafile::Entity::insert_many(chunk.to_vec())
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
         let mut frames_recorded = 0;
@@ -201,7 +221,7 @@ impl Catalog {
                 created_at: Set(now),
                 ..Default::default()
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
             frames_recorded += set.frames.len();
             let frames: Vec<frame::ActiveModel> = set
@@ -221,7 +241,7 @@ impl Catalog {
                 .collect();
             for chunk in frames.chunks(BATCH) {
                 frame::Entity::insert_many(chunk.to_vec())
-                    .exec(&txn)
+                    .exec(txn)
                     .await?;
             }
         }
@@ -234,13 +254,13 @@ impl Catalog {
                 all.extend(new);
             }
             active.parameters = Set(document);
-            self.insert_parameters(&txn, row.id, extracted).await?;
+            self.insert_parameters(txn, row.id, extracted).await?;
         }
         active.status = Set(DatasetStatus::Complete.as_str().to_owned());
         active.size_bytes = Set(bytes);
         active.file_count = Set(count);
         active.updated_at = Set(now);
-        let row = active.update(&txn).await?;
+        let row = active.update(txn).await?;
         Event::new(
             scope,
             "dataset.ingest.complete",
@@ -249,11 +269,9 @@ impl Catalog {
         )
         .project(claim.project_uid)
         .details(serde_json::json!({ "files": count, "bytes": bytes, "frames": frames_recorded }))
-        .record(&txn)
+        .record(txn)
         .await?;
-        txn.commit().await?;
-        self.dataset_changed(claim.project_uid, row.id).await;
-        convert::dataset(row)
+        Ok(row)
     }
 
     /// Gives up a claim whose ingest failed: nothing of it stays in the catalog.

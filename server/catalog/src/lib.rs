@@ -26,6 +26,7 @@ mod parameters;
 pub mod project_dir;
 mod projects;
 pub mod publications;
+mod restack;
 mod scope;
 mod search;
 pub mod sessions;
@@ -61,6 +62,7 @@ pub fn parameter_definitions() -> impl Iterator<Item = &'static ParameterDefinit
     parameters::definitions().values()
 }
 pub use projects::NewProject;
+pub use restack::RestackJob;
 pub use scope::Scope;
 pub use search::{
     DatasetFilter, DatasetOrder, OrderDirection, OrderField, Page, PageRequest, ParameterCondition,
@@ -68,6 +70,13 @@ pub use search::{
 };
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// The time a change is recorded at, to the microsecond: what PostgreSQL
+/// keeps, so that a project moved between engines reads back the same.
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
 
 /// The catalog: a database connection and where project directories live.
 #[derive(Clone, Debug)]

@@ -51,6 +51,9 @@ pub enum Command {
     Query(QueryArgs),
     /// Ingest datasets from a manifest, like imagingDB's data_uploader.
     Ingest(IngestArgs),
+    /// Write a selection of a dataset's frames (particles) as a new dataset
+    /// and its restack job, so the source's extraction can be cleared.
+    Restack(RestackArgs),
     /// Rehash every stored object and list what is missing or corrupt.
     Verify(VerifyArgs),
     /// Download a dataset, whole or partial, like imagingDB's data_downloader.
@@ -379,6 +382,29 @@ pub struct IngestArgs {
     #[arg(long = "parameter", value_name = "NAME=VALUE")]
     pub parameters: Vec<String>,
     /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestackArgs {
+    /// The dataset to read the frames from.
+    pub source: String,
+    /// Frame indices, comma-separated, ranges inclusive: `0,2,5-9`. A frame
+    /// is one plane (position, t, z) with all its channels, numbered by
+    /// position, then t, then z; for a particle stack, the particle.
+    #[arg(long, value_name = "LIST")]
+    pub frames: String,
+    /// The new dataset's identifier, in the source's project.
+    #[arg(long, value_name = "IDENTIFIER")]
+    pub to: String,
+    /// The job that produced the source (its extraction), e.g. J12.
+    #[arg(long, value_name = "UID")]
+    pub job: Option<String>,
+    /// The new dataset's description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
 }

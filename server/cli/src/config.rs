@@ -32,6 +32,38 @@ pub struct Config {
     pub s3: Option<S3Settings>,
     /// How DOIs are made and deposited (`[doi]`); publications are refused without.
     pub doi: Option<DoiConfig>,
+    /// The OAI-PMH provider at `/oai` (`[oai]`).
+    #[serde(default)]
+    pub oai: OaiConfig,
+}
+
+/// `[oai]`: how the OAI-PMH provider names itself. Unset values come from the
+/// request (`oai:<host>:<doi>` identifiers, `http://<host>/oai` as base URL)
+/// and from `[doi] publisher` (the repository name).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OaiConfig {
+    /// The repository identifier of `oai:<repository_id>:<doi>`, e.g. `data.example.org`.
+    pub repository_id: Option<String>,
+    pub repository_name: Option<String>,
+    /// The public base URL of the provider, e.g. `https://data.example.org/oai`.
+    pub base_url: Option<String>,
+    /// Identify's adminEmail; `webmaster@<repository id>` when unset.
+    pub admin_email: Option<String>,
+    /// Records or headers per ListRecords / ListIdentifiers answer.
+    pub page_size: u64,
+}
+
+impl Default for OaiConfig {
+    fn default() -> Self {
+        Self {
+            repository_id: None,
+            repository_name: None,
+            base_url: None,
+            admin_email: None,
+            page_size: 100,
+        }
+    }
 }
 
 /// `[doi]`: the facility's DataCite prefix, its name as publisher, where
@@ -118,6 +150,7 @@ impl Default for Config {
             storage: StorageKind::Local,
             s3: None,
             doi: None,
+            oai: OaiConfig::default(),
         }
     }
 }

@@ -24,6 +24,7 @@ async fn main() -> ExitCode {
         Command::Instrument(cmd) => commands::instrument::run(&config, cmd).await,
         Command::Query(args) => commands::query::run(&config, args).await,
         Command::Ingest(args) => commands::ingest::run(&config, args).await,
+        Command::Restack(args) => commands::restack::run(&config, args).await,
         Command::Verify(args) => commands::verify::run(&config, args).await,
         Command::Download(args) => commands::download::run(&config, args).await,
         Command::Sync(args) => commands::sync::run(&config, args).await,

@@ -106,7 +106,15 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
         Ok(Self {
-            state: AppState::new(catalog, store, config.staging_dir()),
+            state: AppState::new(catalog, store, config.staging_dir()).with_oai(
+                strata_api::OaiSettings {
+                    repository_id: config.oai.repository_id.clone(),
+                    repository_name: config.oai.repository_name.clone(),
+                    base_url: config.oai.base_url.clone(),
+                    admin_email: config.oai.admin_email.clone(),
+                    page_size: config.oai.page_size.max(1),
+                },
+            ),
             acceptor,
             address,
         })

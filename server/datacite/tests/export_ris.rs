@@ -1,9 +1,19 @@
-//! RIS exports follow the RIS line grammar strictly: `TAG  - value` + CRLF, TY first,
-//! ER last, only tags from the RIS specification, one line per value.
+//! RIS exports follow the RIS line grammar strictly (`TAG  - value` + CRLF, TY first,
+//! ER last, only tags from the RIS specification, one line per value) and are read back
+//! by a real RIS parser (the `biblib` crate).
 
 mod common;
 
+use biblib::{Citation, CitationParser, RisParser};
 use strata_datacite::{from_xml, to_ris};
+
+fn parse_with_biblib(label: &str, text: &str) -> Citation {
+    let mut all = RisParser::new()
+        .parse(text)
+        .unwrap_or_else(|e| panic!("{label}: biblib rejects the RIS: {e}\n{text}"));
+    assert_eq!(all.len(), 1, "{label}: expected one reference");
+    all.remove(0)
+}
 
 /// Tags of the RIS specification (Research Information Systems, 2012).
 const RIS_TAGS: &[&str] = &[
@@ -70,13 +80,23 @@ fn values<'a>(fields: &'a [(String, String)], tag: &str) -> Vec<&'a str> {
 fn ris_of_every_example_follows_the_grammar_and_cites_the_doi() {
     for (name, xml) in common::examples() {
         let r = from_xml(&xml).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let fields = parse_ris(&name, &to_ris(&r));
+        let text = to_ris(&r);
+        let fields = parse_ris(&name, &text);
         assert_eq!(
             values(&fields, "DO"),
             r.doi().into_iter().collect::<Vec<_>>(),
             "{name}"
         );
         assert_eq!(values(&fields, "AU").len(), r.creators.len(), "{name}");
+        let c = parse_with_biblib(&name, &text);
+        let lower = |d: &str| d.to_ascii_lowercase();
+        assert_eq!(c.doi.as_deref().map(lower), r.doi().map(lower), "{name}");
+        assert_eq!(c.authors.len(), r.creators.len(), "{name}");
+        assert_eq!(
+            c.date.map(|d| d.year.to_string()),
+            r.publication_year.clone(),
+            "{name}"
+        );
     }
 }
 
@@ -104,4 +124,25 @@ fn ris_of_the_cryo_em_record_has_its_fields() {
         values(&fields, "AB")[0].contains("4 °C. Dose 40"),
         "{fields:?}"
     );
+
+    let c = parse_with_biblib("cryo-em", &to_ris(&common::cryo_em::record()));
+    assert!(
+        c.title.starts_with("Cryo-EM movies of apoferritin"),
+        "{c:?}"
+    );
+    let names: Vec<(&str, Option<&str>)> = c
+        .authors
+        .iter()
+        .map(|a| (a.name.as_str(), a.given_name.as_deref()))
+        .collect();
+    assert_eq!(names[0], ("Carberry", Some("Josiah")));
+    assert_eq!(names[1], ("Muñoz-Öztürk", Some("Ana")));
+    assert_eq!(c.doi.as_deref(), Some("10.82433/strata-cryoem-0042"));
+    assert_eq!(
+        c.date.map(|d| (d.year, d.month, d.day)),
+        Some((2026, Some(5), Some(17)))
+    );
+    assert_eq!(c.publisher.as_deref(), Some("Strata Imaging Facility"));
+    assert_eq!(c.keywords.len(), 3);
+    assert_eq!(c.language.as_deref(), Some("en"));
 }

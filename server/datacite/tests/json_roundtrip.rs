@@ -65,6 +65,10 @@ fn reads_the_api_shapes_with_plain_strings_and_a_data_envelope() {
         "types": {"resourceTypeGeneral": "Dataset", "schemaOrg": "Dataset"},
         "creators": [{"name": "Fenner, Martin", "affiliation": ["DataCite"], "nameIdentifiers": []}],
         "titles": [{"title": "Example"}],
+        "identifiers": [
+            {"identifier": "https://doi.org/10.5438/0012", "identifierType": "DOI"},
+            {"identifier": "12345", "identifierType": "Local accession number"}
+        ],
         "geoLocations": [{"geoLocationPoint": {"pointLatitude": "41.090", "pointLongitude": -71.0}}]
     }}});
     let r = from_datacite_json(&doc).expect("reads");
@@ -74,6 +78,9 @@ fn reads_the_api_shapes_with_plain_strings_and_a_data_envelope() {
     );
     assert_eq!(r.publication_year.as_deref(), Some("2016"));
     assert_eq!(r.creators[0].affiliations[0].name, "DataCite");
+    // The DOI listed among `identifiers` by older API responses is not an alternate one.
+    assert_eq!(r.alternate_identifiers.len(), 1);
+    assert_eq!(r.alternate_identifiers[0].value, "12345");
     let point = r.geo_locations[0].point.as_ref().expect("point");
     assert_eq!(
         (point.latitude.as_str(), point.longitude.as_str()),
@@ -100,4 +107,19 @@ fn a_bad_vocabulary_value_in_json_names_the_pointer_and_value() {
     let err = from_datacite_json(&json!({"titles": {"title": "x"}}))
         .expect_err("titles must be an array");
     assert!(err.to_string().contains("/titles"), "{err}");
+}
+
+#[test]
+fn the_models_own_serde_form_round_trips_every_record() {
+    let mut records: Vec<strata_datacite::Resource> = common::examples()
+        .iter()
+        .map(|(n, x)| from_xml(x).unwrap_or_else(|e| panic!("{n}: {e}")))
+        .collect();
+    records.push(common::cryo_em::record());
+    for r in records {
+        let v = serde_json::to_value(&r).expect("serialises");
+        assert!(v.get("publicationYear").is_some(), "camelCase keys: {v}");
+        let back: strata_datacite::Resource = serde_json::from_value(v).expect("deserialises");
+        assert_eq!(back, r);
+    }
 }

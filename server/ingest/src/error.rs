@@ -38,4 +38,21 @@ pub enum IngestError {
     },
     #[error("{identifier}: {reason}")]
     Zarr { identifier: String, reason: String },
+    /// A request names something that cannot be done (`field` is its path
+    /// inside the request: `frames[3]`, `identifier`, `job`).
+    #[error("{field}: {reason}")]
+    Request { field: String, reason: String },
+    /// A source frame read back does not hash to the digest the catalog recorded.
+    #[error(
+        "{identifier}: frame {index} (position {position}, t {t}, c {c}, z {z}) {reason}"
+    )]
+    CorruptFrame {
+        identifier: String,
+        index: usize,
+        position: usize,
+        t: usize,
+        c: usize,
+        z: usize,
+        reason: String,
+    },
 }

@@ -113,6 +113,12 @@ pub(crate) fn frame_parameters(
     collect(&rules().frame, format, technique, metadata)
 }
 
+/// The dataset parameters the aggregates derive from frames: a subset of
+/// the frames (a restack) derives them anew rather than inheriting them.
+pub(crate) fn aggregate_names() -> impl Iterator<Item = &'static str> {
+    rules().aggregates.iter().map(|a| a.parameter.as_str())
+}
+
 /// What the aggregates derive from the frames' own values. A frame parameter
 /// given in several units is left alone rather than mixed.
 pub(crate) fn aggregate_parameters<'a>(

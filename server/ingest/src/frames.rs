@@ -31,7 +31,7 @@ type FrameMetadata = BTreeMap<(usize, usize, usize), serde_json::Value>;
 type OpenImage = (ImageWriter, PathBuf, FrameMetadata);
 
 /// Removes a staging folder however the ingest ends.
-struct Staging(PathBuf);
+pub(crate) struct Staging(pub(crate) PathBuf);
 
 impl Drop for Staging {
     fn drop(&mut self) {
@@ -101,35 +101,8 @@ impl Ingestor {
 
         for staged in images {
             let array_path = format!("{}.ome.zarr", staged.position);
-            for object in &staged.image.objects {
-                let path = format!("{array_path}/{}", object.path);
-                let key = self.key(claim, &path)?;
-                let local = staged.dir.join(&object.path);
-                let stored = self
-                    .store
-                    .put_file_moving(&key, &local)
-                    .await
-                    .map_err(|source| IngestError::Storage {
-                        identifier: identifier.clone(),
-                        source,
-                    })?;
-                // The store hashed what it received; it must be what the writer wrote.
-                if stored.sha256 != object.sha256 || stored.size != object.size {
-                    let reason = format!(
-                        "{path} changed between writing and storing (SHA-256 {} when written, {} when stored)",
-                        object.sha256, stored.sha256
-                    );
-                    written.objects.push(stored);
-                    return Err(IngestError::Zarr { identifier, reason });
-                }
-                written.files.push(stored_file(
-                    &stored,
-                    path,
-                    "zarr".into(),
-                    self.store.backend(),
-                ));
-                written.objects.push(stored);
-            }
+            self.store_image(claim, &staged.dir, &staged.image, &array_path, written)
+                .await?;
             written
                 .frame_sets
                 .push(frame_set(&info, technique, &staged, array_path));
@@ -142,6 +115,49 @@ impl Ingestor {
                 .flat_map(|s| &s.frames)
                 .flat_map(|f| &f.parameters),
         ));
+        Ok(())
+    }
+
+    /// Stores the objects of an image staged in `dir` under `array_path` of
+    /// the dataset, each checked against the digest the writer took.
+    pub(crate) async fn store_image(
+        &self,
+        claim: &IngestClaim,
+        dir: &Path,
+        image: &WrittenImage,
+        array_path: &str,
+        written: &mut Written,
+    ) -> Result<(), IngestError> {
+        let identifier = claim.identifier.to_string();
+        for object in &image.objects {
+            let path = format!("{array_path}/{}", object.path);
+            let key = self.key(claim, &path)?;
+            let local = dir.join(&object.path);
+            let stored = self
+                .store
+                .put_file_moving(&key, &local)
+                .await
+                .map_err(|source| IngestError::Storage {
+                    identifier: identifier.clone(),
+                    source,
+                })?;
+            // The store hashed what it received; it must be what the writer wrote.
+            if stored.sha256 != object.sha256 || stored.size != object.size {
+                let reason = format!(
+                    "{path} changed between writing and storing (SHA-256 {} when written, {} when stored)",
+                    object.sha256, stored.sha256
+                );
+                written.objects.push(stored);
+                return Err(IngestError::Zarr { identifier, reason });
+            }
+            written.files.push(stored_file(
+                &stored,
+                path,
+                "zarr".into(),
+                self.store.backend(),
+            ));
+            written.objects.push(stored);
+        }
         Ok(())
     }
 }

@@ -318,7 +318,7 @@ impl Ingestor {
     }
 
     /// Removes what an ingest killed earlier left under the dataset's keys.
-    async fn clear_unfinished(&self, claim: &IngestClaim) -> Result<(), IngestError> {
+    pub(crate) async fn clear_unfinished(&self, claim: &IngestClaim) -> Result<(), IngestError> {
         let storage = |source| IngestError::Storage {
             identifier: claim.identifier.to_string(),
             source,
@@ -336,7 +336,7 @@ impl Ingestor {
     }
 
     /// Undoes a failed ingest: its bytes are deleted and its claim given up.
-    async fn take_back(
+    pub(crate) async fn take_back(
         &self,
         scope: &Scope,
         claim: &IngestClaim,

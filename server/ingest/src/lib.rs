@@ -15,6 +15,7 @@ mod extract;
 mod frames;
 mod ingestor;
 mod manifest;
+mod restack;
 pub mod settings;
 mod sources;
 mod sync;
@@ -22,8 +23,11 @@ mod verify;
 
 pub use config::{UploadConfig, UploadType};
 pub use error::IngestError;
+/// The progress bar ingests and restacks report to (`ProgressBar::hidden()` for none).
+pub use indicatif::ProgressBar;
 pub use ingestor::{IngestReport, Ingestor};
 pub use manifest::{ManifestRow, read_manifest};
+pub use restack::{RestackReport, RestackRequest, parse_frame_list};
 pub use sources::SourceRoots;
 pub use sync::{SyncReport, sync};
 pub use verify::{Problem, VerifyReport, VerifyTarget, verify};

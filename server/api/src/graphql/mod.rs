@@ -17,6 +17,7 @@ mod parameter;
 mod project;
 mod project_lifecycle;
 mod publication;
+mod restack;
 mod scalars;
 mod session;
 mod subscription;
@@ -52,6 +53,7 @@ pub struct Mutation(
     session::SessionMutation,
     publication::PublicationMutation,
     cleanup::CleanupMutation,
+    restack::RestackMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
@@ -382,13 +381,13 @@ impl Catalog {
                     active.status = Set(Status::Building.as_str().to_owned());
                     active.size_bytes = Set(0);
                     active.completed_at = Set(None);
-                    active.updated_at = Set(Utc::now());
+                    active.updated_at = Set(crate::now());
                     active.update(&txn).await?;
                 }
                 Change::ClearIntermediates { .. } => {
                     let mut active: job::ActiveModel = row.clone().into();
                     active.size_bytes = Set(row.size_bytes - removed_bytes);
-                    active.updated_at = Set(Utc::now());
+                    active.updated_at = Set(crate::now());
                     active.update(&txn).await?;
                 }
             }

@@ -6,7 +6,6 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -124,7 +123,7 @@ impl Catalog {
         }
         let txn = self.db.begin().await?;
         let uid = format!("J{}", issue_uid(&txn, project.id, project::Column::JobsReported).await?);
-        let now = Utc::now();
+        let now = crate::now();
         let row = job::ActiveModel {
             project_id: Set(project.id),
             uid: Set(uid.clone()),
@@ -206,9 +205,9 @@ impl Catalog {
         let row = self.job_model(&self.db, &project, uid).await?;
         let mut active: job::ActiveModel = row.clone().into();
         active.status = Set(status.as_str().to_owned());
-        active.updated_at = Set(Utc::now());
+        active.updated_at = Set(crate::now());
         if status == Status::Completed {
-            active.completed_at = Set(Some(Utc::now()));
+            active.completed_at = Set(Some(crate::now()));
         }
         let txn = self.db.begin().await?;
         active.update(&txn).await?;
@@ -250,7 +249,7 @@ impl Catalog {
             blocking(move || paths.iter().map(|p| bytes_on_disk(p)).collect::<Vec<_>>()).await
         };
         let txn = self.db.begin().await?;
-        let now = Utc::now();
+        let now = crate::now();
         for (r, size) in results.iter().zip(&sizes) {
             job_result::Entity::delete_many()
                 .filter(job_result::Column::JobId.eq(row.id))
@@ -353,7 +352,7 @@ impl Catalog {
         let txn = self.db.begin().await?;
         let mut active: job::ActiveModel = row.into();
         active.parameters = Set(parameters);
-        active.updated_at = Set(Utc::now());
+        active.updated_at = Set(crate::now());
         active.update(&txn).await?;
         Event::new(scope, "job.parameters", "job", &format!("{code}/{uid}"))
             .project(project.id)

@@ -180,7 +180,7 @@ impl Catalog {
             })?;
         }
 
-        let now = Utc::now();
+        let now = crate::now();
         let txn = self.db.begin().await?;
         let mut active: publication::ActiveModel = row.clone().into();
         active.state = Set(step.target().as_str().to_owned());
@@ -265,7 +265,7 @@ impl Catalog {
                 })?;
             }
         }
-        let now = Utc::now();
+        let now = crate::now();
         let txn = self.db.begin().await?;
         let covered: Vec<i64> = publication_dataset::Entity::find()
             .filter(publication_dataset::Column::PublicationId.eq(row.id))
@@ -380,7 +380,7 @@ impl Catalog {
             project.code.to_lowercase()
         )
         .to_lowercase();
-        let now = Utc::now();
+        let now = crate::now();
         let new_row = publication::ActiveModel {
             project_id: Set(project.id),
             doi: Set(Some(new_doi.clone())),

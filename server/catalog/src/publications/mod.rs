@@ -14,6 +14,7 @@
 //! to its datasets is a new version with a new DOI.
 
 mod derive;
+mod harvest;
 mod lifecycle;
 mod record;
 

@@ -178,7 +178,7 @@ impl Catalog {
             project.code.to_lowercase()
         )
         .to_lowercase();
-        let now = Utc::now();
+        let now = crate::now();
         let version = new
             .record
             .version
@@ -239,7 +239,7 @@ impl Catalog {
         }
         active.datacite = Set(serde_json::to_value(&record).expect("a record serialises"));
         active.release_at = Set(release_at);
-        active.updated_at = Set(Utc::now());
+        active.updated_at = Set(crate::now());
         active.update(&txn).await?;
         Event::new(scope, "doi.edit", "publication", &doi)
             .project(project.id)

@@ -4,7 +4,6 @@
 //! parameters, the particle locations and the manual picks; a restore marks
 //! what was removed for reprocessing.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
@@ -85,7 +84,7 @@ impl Catalog {
         .map_err(|e| CatalogError::Filesystem(format!("compacting {uid}: {e}")))?;
 
         let bytes_freed: i64 = removable.iter().map(|r| r.size_bytes).sum();
-        let now = Utc::now();
+        let now = crate::now();
         let txn = self.db.begin().await?;
         session_result::Entity::update_many()
             .col_expr(
@@ -130,7 +129,7 @@ impl Catalog {
                 format!("{uid} is {}: only a compacted session is restored", row.status),
             ));
         }
-        let now = Utc::now();
+        let now = crate::now();
         let txn = self.db.begin().await?;
         let marked = session_result::Entity::update_many()
             .col_expr(

@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -78,7 +77,7 @@ impl Catalog {
         let txn = self.db.begin().await?;
         let number = issue_uid(&txn, project.id, project::Column::SessionsReported).await?;
         let uid = format!("S{number}");
-        let now = Utc::now();
+        let now = crate::now();
         let workspace_id = match &new.workspace {
             None => None,
             Some(name) => Some(self.workspace_for(&txn, &project, name).await?.id),
@@ -157,7 +156,7 @@ impl Catalog {
             blocking(move || paths.iter().map(|p| bytes_on_disk(p)).collect::<Vec<_>>()).await
         };
         let txn = self.db.begin().await?;
-        let now = Utc::now();
+        let now = crate::now();
         for (r, size) in results.iter().zip(&sizes) {
             session_result::Entity::delete_many()
                 .filter(session_result::Column::SessionId.eq(row.id))
@@ -228,7 +227,7 @@ impl Catalog {
         let txn = self.db.begin().await?;
         let mut active: session::ActiveModel = row.into();
         active.parameters = Set(parameters);
-        active.updated_at = Set(Utc::now());
+        active.updated_at = Set(crate::now());
         active.update(&txn).await?;
         Event::new(scope, "session.parameters", "session", &format!("{code}/{uid}"))
             .project(project.id)
@@ -260,7 +259,7 @@ impl Catalog {
             SessionStatus::Compacted => unreachable!("refused by require_modifiable"),
         }
         let txn = self.db.begin().await?;
-        let now = Utc::now();
+        let now = crate::now();
         let mut active: session::ActiveModel = row.into();
         active.status = Set(SessionStatus::Completed.as_str().to_owned());
         active.completed_at = Set(Some(now));
@@ -359,7 +358,7 @@ impl Catalog {
         Ok(workspace::ActiveModel {
             project_id: Set(project.id),
             name: Set(name.to_owned()),
-            created_at: Set(Utc::now()),
+            created_at: Set(crate::now()),
             ..Default::default()
         }
         .insert(db)

@@ -7,6 +7,7 @@ pub mod job;
 pub mod progress;
 pub mod project;
 pub mod query;
+pub mod restack;
 pub mod serve;
 pub mod session;
 pub mod sync;

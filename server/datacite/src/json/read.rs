@@ -284,6 +284,14 @@ pub fn from_datacite_json(v: &Value) -> Result<Resource> {
             identifier_type: a.req_str("identifierType", p)?,
         })
     })?;
+    // Older API responses list the DOI itself among `identifiers`; it is not an
+    // alternate identifier and would be written back as one.
+    let doi = r.doi().map(str::to_ascii_lowercase);
+    r.alternate_identifiers.retain(|a| {
+        let v = a.value.trim().to_ascii_lowercase();
+        let v = v.strip_prefix("https://doi.org/").unwrap_or(&v);
+        !(a.identifier_type == "DOI" && Some(v) == doi.as_deref())
+    });
     r.creators = j.each("creators", p, party)?;
     r.titles = j.each("titles", p, title)?;
     r.publisher = match j.get("publisher") {

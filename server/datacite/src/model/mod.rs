@@ -33,6 +33,9 @@ pub(crate) fn squash(s: &str) -> String {
 
 /// One DataCite record: every property of kernel-4.7, plus the landing page URL that the
 /// DataCite REST API carries beside the XML.
+///
+/// The serde derives give the model's own JSON form (for storing a draft, e.g. in a
+/// catalog column); DataCite's JSON is [`crate::to_datacite_json`], a different shape.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {

@@ -191,3 +191,47 @@ pub fn walk(dir: &Path) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// A SerialEM tilt series: an MRC stack (uint16) and its `.mdoc`.
+fn tilt_series(path: &Path, angles: &[f64]) {
+    let (nx, ny, nz) = (8i32, 6i32, angles.len() as i32);
+    let mut h = vec![0u8; 1024];
+    let mut put = |at: usize, b: [u8; 4]| h[at..at + 4].copy_from_slice(&b);
+    for (at, v) in [
+        (0, nx),
+        (4, ny),
+        (8, nz),
+        (12, 6),
+        (28, nx),
+        (32, ny),
+        (36, nz),
+    ] {
+        put(at, v.to_le_bytes());
+    }
+    for (i, v) in [nx as f32 * 10.0, ny as f32 * 10.0, nz as f32 * 10.0]
+        .iter()
+        .enumerate()
+    {
+        put(40 + 4 * i, v.to_le_bytes());
+    }
+    for (i, v) in [1i32, 2, 3].iter().enumerate() {
+        put(64 + 4 * i, v.to_le_bytes());
+    }
+    put(108, 20140i32.to_le_bytes());
+    put(208, *b"MAP ");
+    put(212, [0x44, 0x44, 0, 0]);
+    let mut bytes = h;
+    for i in 0..nx * ny * nz {
+        bytes.extend_from_slice(&((i * 7) as u16).to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+    let mut mdoc = String::from(
+        "PixelSpacing = 1.35\nVoltage = 300\nImageFile = ts.mrc\n\n[T = SerialEM: Digitized on Krios]\n\n",
+    );
+    for (z, angle) in angles.iter().enumerate() {
+        mdoc.push_str(&format!(
+            "[ZValue = {z}]\nTiltAngle = {angle:.2}\nExposureDose = 2\nDefocus = -3.1\nMagnification = 64000\n\n"
+        ));
+    }
+    std::fs::write(path.with_extension("mrc.mdoc"), mdoc).unwrap();
+}

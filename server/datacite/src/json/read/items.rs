@@ -93,7 +93,7 @@ pub(super) fn rest(j: J<'_>, r: &mut Resource) -> Result<()> {
                 value: id.req_str("relatedItemIdentifier", &ip)?,
                 related_item_identifier_type: id.vocab("relatedItemIdentifierType", &ip)?,
                 related_metadata_scheme: id.str("relatedMetadataScheme", &ip)?,
-                scheme_uri: id.str("schemeURI", &ip)?,
+                scheme_uri: id.str("schemeURI", &ip)?.or(id.str("schemeUri", &ip)?),
                 scheme_type: id.str("schemeType", &ip)?,
             }),
         };
