@@ -124,6 +124,11 @@ impl TestApp {
                 landing_base: "https://portal.strata.test/doi/".into(),
                 datacite: None,
             }),
+            // Small pages, so that the OAI-PMH tests harvest across resumption tokens.
+            oai: strata::config::OaiConfig {
+                page_size: 2,
+                ..Default::default()
+            },
             ..Config::default()
         };
         let app = Application::build(&config)

@@ -1,4 +1,5 @@
-//! A Python 3.12 venv with zarr-python 3 (and fsspec's HTTP support), built
+//! A Python 3.12 venv with zarr-python 3 (and fsspec's HTTP support) and the
+//! Sickle OAI-PMH harvester, built
 //! once from `python/requirements.txt` under `$STRATA_PY_CACHE` (default
 //! `/var/tmp/strata-py`), keyed on the requirements' digest. If it cannot be
 //! built, the test that needs it fails and says why.

@@ -97,12 +97,18 @@ fn negotiate(accept: Option<&str>) -> Option<Export> {
             let m: Mime = item.trim().parse().ok()?;
             let q = match m.get_param("q") {
                 None => 1.0,
-                Some(q) => q.as_str().parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q))?,
+                Some(q) => q
+                    .as_str()
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|q| (0.0..=1.0).contains(q))?,
             };
             Some((
                 m.type_().as_str().to_ascii_lowercase(),
                 m.subtype().as_str().to_ascii_lowercase()
-                    + &m.suffix().map(|s| format!("+{}", s.as_str().to_ascii_lowercase())).unwrap_or_default(),
+                    + &m.suffix()
+                        .map(|s| format!("+{}", s.as_str().to_ascii_lowercase()))
+                        .unwrap_or_default(),
                 q,
                 i,
             ))
@@ -132,9 +138,7 @@ fn negotiate(accept: Option<&str>) -> Option<Export> {
         }
         let better = match best {
             None => true,
-            Some((_, bq, bpos, brank)) => {
-                q > bq || (q == bq && (position, rank) < (bpos, brank))
-            }
+            Some((_, bq, bpos, brank)) => q > bq || (q == bq && (position, rank) < (bpos, brank)),
         };
         if better {
             best = Some((export, q, position, rank));
@@ -264,12 +268,18 @@ pub async fn resolve(state: Data<&AppState>, req: &Request) -> Response {
             .map(|(_, v)| v.into_owned())
     });
     let export = match requested {
-        Some(name) => match Export::ALL.into_iter().find(|e| e.format_name() == Some(name.as_str())) {
+        Some(name) => match Export::ALL
+            .into_iter()
+            .find(|e| e.format_name() == Some(name.as_str()))
+        {
             Some(e) => e,
             None => {
                 return plain(
                     StatusCode::BAD_REQUEST,
-                    format!("format={name:?} is not offered; the formats are:\n{}", offered()),
+                    format!(
+                        "format={name:?} is not offered; the formats are:\n{}",
+                        offered()
+                    ),
                 );
             }
         },
@@ -286,7 +296,10 @@ pub async fn resolve(state: Data<&AppState>, req: &Request) -> Response {
                 None => {
                     return plain(
                         StatusCode::NOT_ACCEPTABLE,
-                        format!("none of the accepted types is offered; the types are:\n{}", offered()),
+                        format!(
+                            "none of the accepted types is offered; the types are:\n{}",
+                            offered()
+                        ),
                     );
                 }
             }
@@ -357,7 +370,9 @@ mod tests {
         assert_eq!(negotiate(None), Some(Export::Html));
         assert_eq!(negotiate(Some("*/*")), Some(Export::Html));
         assert_eq!(
-            negotiate(Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")),
+            negotiate(Some(
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+            )),
             Some(Export::Html)
         );
         assert_eq!(
@@ -365,11 +380,15 @@ mod tests {
             Some(Export::Bibtex)
         );
         assert_eq!(
-            negotiate(Some("application/x-bibtex;q=0.5, application/vnd.citationstyles.csl+json")),
+            negotiate(Some(
+                "application/x-bibtex;q=0.5, application/vnd.citationstyles.csl+json"
+            )),
             Some(Export::CslJson)
         );
         assert_eq!(
-            negotiate(Some("application/x-research-info-systems, application/x-bibtex")),
+            negotiate(Some(
+                "application/x-research-info-systems, application/x-bibtex"
+            )),
             Some(Export::Ris),
             "ties go to the client's order"
         );
@@ -381,15 +400,24 @@ mod tests {
             negotiate(Some("application/*, text/html;q=0")),
             Some(Export::DataciteXml)
         );
-        assert_eq!(negotiate(Some("*/*, text/html;q=0")), Some(Export::DataciteXml));
+        assert_eq!(
+            negotiate(Some("*/*, text/html;q=0")),
+            Some(Export::DataciteXml)
+        );
         assert_eq!(negotiate(Some("image/png")), None);
         assert_eq!(negotiate(Some("application/x-bibtex;q=0")), None);
     }
 
     #[test]
     fn escaped_dois_are_decoded() {
-        assert_eq!(percent_decode("10.80000%2Fml.1").as_deref(), Some("10.80000/ml.1"));
-        assert_eq!(percent_decode("10.80000/ml.1").as_deref(), Some("10.80000/ml.1"));
+        assert_eq!(
+            percent_decode("10.80000%2Fml.1").as_deref(),
+            Some("10.80000/ml.1")
+        );
+        assert_eq!(
+            percent_decode("10.80000/ml.1").as_deref(),
+            Some("10.80000/ml.1")
+        );
         assert_eq!(percent_decode("%").as_deref(), Some("%"));
     }
 }

@@ -240,9 +240,7 @@ impl Catalog {
                 })
                 .collect();
             for chunk in frames.chunks(BATCH) {
-                frame::Entity::insert_many(chunk.to_vec())
-                    .exec(txn)
-                    .await?;
+                frame::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
             }
         }
         let mut active: dataset::ActiveModel = row.clone().into();

@@ -13,9 +13,7 @@ use crate::jobs::plan::{Category, Status};
 use crate::jobs::{Job, issue_uid};
 use crate::parameters::NewParameter;
 use crate::project_dir::blocking;
-use crate::{
-    Catalog, CatalogError, IngestClaim, NewFrameSet, Result, Scope, StoredFile, convert,
-};
+use crate::{Catalog, CatalogError, IngestClaim, NewFrameSet, Result, Scope, StoredFile, convert};
 
 /// The job a restack reports.
 #[derive(Debug, Clone)]
@@ -95,10 +93,7 @@ impl Catalog {
             .insert(&txn)
             .await?;
         }
-        for (dataset_id, role) in [
-            (restack.source_dataset_id, "input"),
-            (row.id, "output"),
-        ] {
+        for (dataset_id, role) in [(restack.source_dataset_id, "input"), (row.id, "output")] {
             job_dataset::ActiveModel {
                 job_id: Set(job_row.id),
                 dataset_id: Set(dataset_id),
@@ -107,14 +102,19 @@ impl Catalog {
             .insert(&txn)
             .await?;
         }
-        Event::new(scope, "job.restack", "job", &format!("{}/{uid}", project.code))
-            .project(project.id)
-            .details(serde_json::json!({
-                "dataset": claim.identifier.as_str(),
-                "upstream": restack.upstream,
-            }))
-            .record(&txn)
-            .await?;
+        Event::new(
+            scope,
+            "job.restack",
+            "job",
+            &format!("{}/{uid}", project.code),
+        )
+        .project(project.id)
+        .details(serde_json::json!({
+            "dataset": claim.identifier.as_str(),
+            "upstream": restack.upstream,
+        }))
+        .record(&txn)
+        .await?;
         let folder = Self::job_folder(&project, &uid);
         let created = folder.clone();
         blocking(move || std::fs::create_dir_all(&created))

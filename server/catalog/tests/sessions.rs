@@ -125,7 +125,12 @@ async fn compaction_removes_what_preprocessing_reproduces_and_a_restore_brings_i
     for (name, kind, _) in WRITTEN {
         let on_disk = folder(root, "S1").join(name).exists();
         assert_eq!(on_disk, !kind.removed_by_compaction(), "{name}");
-        let r = done.session.results.iter().find(|r| r.name == *name).unwrap();
+        let r = done
+            .session
+            .results
+            .iter()
+            .find(|r| r.name == *name)
+            .unwrap();
         let expected = if kind.removed_by_compaction() {
             State::Compacted
         } else {
@@ -136,9 +141,14 @@ async fn compaction_removes_what_preprocessing_reproduces_and_a_restore_brings_i
 
     // Frozen until restored: results, parameters, status, a second compaction.
     let frozen = [
-        c.record_session_results(&scope, "ML", "S1", vec![write(root, "S1", "ctf", Kind::Ctf)])
-            .await
-            .unwrap_err(),
+        c.record_session_results(
+            &scope,
+            "ML",
+            "S1",
+            vec![write(root, "S1", "ctf", Kind::Ctf)],
+        )
+        .await
+        .unwrap_err(),
         c.set_session_parameters(&scope, "ML", "S1", serde_json::json!({}))
             .await
             .unwrap_err(),
@@ -289,7 +299,13 @@ async fn session_uids_are_never_reused_and_the_export_follows_every_change() {
         .await
         .unwrap_err();
     assert_eq!(outside.field(), Some("results[0].path"), "{outside}");
-    assert!(c.session(&scope, "ML", "S1").await.unwrap().results.is_empty());
+    assert!(
+        c.session(&scope, "ML", "S1")
+            .await
+            .unwrap()
+            .results
+            .is_empty()
+    );
     let s3 = c
         .report_session(&scope, "ML", NewSession::default())
         .await

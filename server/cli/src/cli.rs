@@ -72,6 +72,11 @@ pub enum Command {
     /// compact and restore (needs direct access to the catalog).
     #[command(subcommand)]
     Session(SessionCommand),
+    /// DOIs: list a project's publications, check a record against DataCite's
+    /// mandatory and recommended properties, register, publish, hide,
+    /// withdraw, export (needs direct access to the catalog).
+    #[command(subcommand)]
+    Doi(DoiCommand),
     /// The cleanup tool (CryoSPARC's Cleanup Data): preview what a cleanup
     /// would free, then run it (needs direct access to the catalog).
     #[command(subcommand)]
@@ -150,6 +155,51 @@ pub enum SessionCommand {
         /// The session's uid (e.g. S3).
         uid: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DoiCommand {
+    /// List a project's publications: DOI, state, version, datasets, title.
+    List {
+        /// The project's code.
+        project: String,
+    },
+    /// Say what a record lacks for DataCite (mandatory, then recommended);
+    /// exits non-zero when it cannot be registered yet.
+    Check {
+        /// The DOI (e.g. 10.80000/ml.1).
+        doi: String,
+    },
+    /// Register a draft's DOI: it resolves; not in DataCite's search.
+    Register { doi: String },
+    /// Make a DOI findable.
+    Publish { doi: String },
+    /// Hide a findable DOI (registered again).
+    Hide { doi: String },
+    /// Withdraw a registered or findable DOI: it resolves to a tombstone.
+    Withdraw {
+        doi: String,
+        /// Why: the tombstone shows it.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print the record in one format.
+    Export {
+        doi: String,
+        #[arg(long, value_enum, default_value = "datacite-xml")]
+        format: DoiFormat,
+    },
+}
+
+/// The formats a DOI's record is written in.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DoiFormat {
+    DataciteXml,
+    DataciteJson,
+    SchemaOrg,
+    Bibtex,
+    Ris,
+    CslJson,
 }
 
 #[derive(Debug, Subcommand)]

@@ -183,12 +183,18 @@ impl Config {
             Some(path) => figment = figment.merge(Toml::file(path)),
             None => figment = figment.merge(Toml::file("strata.toml")),
         }
+        figment = figment.merge(Env::prefixed("STRATA_").split("__").ignore(&[
+            "token",
+            "server",
+            "test_database_url",
+            "doi__prefix",
+        ]));
+        // A DOI prefix (`10.80000`) reads as a number to the environment
+        // provider and would lose its zeros: it is taken as written.
+        if let Ok(prefix) = std::env::var("STRATA_DOI__PREFIX") {
+            figment = figment.merge(Serialized::default("doi.prefix", prefix));
+        }
         figment
-            .merge(Env::prefixed("STRATA_").split("__").ignore(&[
-                "token",
-                "server",
-                "test_database_url",
-            ]))
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
@@ -273,6 +279,32 @@ mod tests {
                 !format!("{s3:?}").contains("\"s\""),
                 "the secret is not printed"
             );
+            Ok(())
+        });
+    }
+
+    #[allow(clippy::result_large_err)]
+    #[test]
+    fn a_doi_prefix_keeps_its_zeros_from_the_file_and_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "strata.toml",
+                "[doi]\nprefix = \"10.5072\"\npublisher = \"ESRF\"\nlanding_base = \"https://data.esrf.fr/doi/\"\n[doi.datacite]\nendpoint = \"https://api.test.datacite.org\"\nrepository_id = \"ESRF.DATA\"\npassword = \"hunter2\"\n",
+            )?;
+            let doi = Config::load(None, &Overrides::default())
+                .map_err(|e| *e)?
+                .doi;
+            let doi = doi.expect("a [doi] section");
+            assert_eq!(doi.prefix, "10.5072");
+            assert!(
+                !format!("{doi:?}").contains("hunter2"),
+                "the password is not printed"
+            );
+            jail.set_env("STRATA_DOI__PREFIX", "10.80000");
+            let doi = Config::load(None, &Overrides::default())
+                .map_err(|e| *e)?
+                .doi;
+            assert_eq!(doi.expect("a [doi] section").prefix, "10.80000");
             Ok(())
         });
     }

@@ -31,6 +31,7 @@ async fn main() -> ExitCode {
         Command::Project(cmd) => commands::project::run(&config, cmd).await,
         Command::Job(cmd) => commands::job::run(&config, cmd).await,
         Command::Session(cmd) => commands::session::run(&config, cmd).await,
+        Command::Doi(cmd) => commands::doi::run(&config, cmd).await,
         Command::Cleanup(cmd) => commands::cleanup::run(&config, cmd).await,
     };
     match result {

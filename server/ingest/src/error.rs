@@ -43,9 +43,7 @@ pub enum IngestError {
     #[error("{field}: {reason}")]
     Request { field: String, reason: String },
     /// A source frame read back does not hash to the digest the catalog recorded.
-    #[error(
-        "{identifier}: frame {index} (position {position}, t {t}, c {c}, z {z}) {reason}"
-    )]
+    #[error("{identifier}: frame {index} (position {position}, t {t}, c {c}, z {z}) {reason}")]
     CorruptFrame {
         identifier: String,
         index: usize,

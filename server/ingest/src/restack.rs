@@ -24,8 +24,8 @@ use std::path::Path;
 use indicatif::ProgressBar;
 use strata_catalog::entity::{frame, frame_set};
 use strata_catalog::{
-    CatalogError, NewDataset, NewFrame, NewFrameSet, NewLink, NewParameter, RestackJob,
-    Scope, StoredRecord,
+    CatalogError, NewDataset, NewFrame, NewFrameSet, NewLink, NewParameter, RestackJob, Scope,
+    StoredRecord,
 };
 use strata_domain::records::ParameterValue;
 use strata_domain::{DatasetIdentifier, DatasetKind, LinkKind, Role};
@@ -146,12 +146,14 @@ fn plan(
     let mut plans = Vec::new();
     let mut total = 0usize;
     for (set, frames) in sets {
-        let shape: [usize; 5] = serde_json::from_value(set.shape.clone()).map_err(|e| {
-            IngestError::Zarr {
+        let shape: [usize; 5] =
+            serde_json::from_value(set.shape.clone()).map_err(|e| IngestError::Zarr {
                 identifier: source.to_owned(),
-                reason: format!("the frame set of position {} has no shape: {e}", set.position),
-            }
-        })?;
+                reason: format!(
+                    "the frame set of position {} has no shape: {e}",
+                    set.position
+                ),
+            })?;
         let [t, c, z, y, x] = shape;
         let dims = Dims { t, c, z, y, x };
         let rows = frames
@@ -452,21 +454,22 @@ impl Ingestor {
             source: source_error,
         };
         let key_of = |record: &StoredRecord| -> Result<ObjectKey, IngestError> {
-            let key = record.storage_key.as_deref().ok_or_else(|| IngestError::Zarr {
-                identifier: source.to_owned(),
-                reason: format!("{} has no storage key recorded", record.path),
-            })?;
+            let key = record
+                .storage_key
+                .as_deref()
+                .ok_or_else(|| IngestError::Zarr {
+                    identifier: source.to_owned(),
+                    reason: format!("{} has no storage key recorded", record.path),
+                })?;
             ObjectKey::parse(key).map_err(storage)
         };
-        let shard: [usize; 5] =
-            serde_json::from_value(plan.set.chunking["shard_shape"].clone()).map_err(|e| {
-                IngestError::Zarr {
-                    identifier: source.to_owned(),
-                    reason: format!(
-                        "the frame set of position {} records no shard shape: {e}",
-                        plan.position()
-                    ),
-                }
+        let shard: [usize; 5] = serde_json::from_value(plan.set.chunking["shard_shape"].clone())
+            .map_err(|e| IngestError::Zarr {
+                identifier: source.to_owned(),
+                reason: format!(
+                    "the frame set of position {} records no shard shape: {e}",
+                    plan.position()
+                ),
             })?;
         let image = format!("{}/", plan.set.array_path);
         let shards = format!("{image}0/c/");

@@ -126,7 +126,14 @@ async fn a_restack_holds_only_the_selected_frames_with_the_same_digests() {
     let report = restack(&w, &parse_frame_list("4,0,2").unwrap())
         .await
         .unwrap();
-    assert_eq!((report.identifier.as_str(), report.job.as_str(), report.frames), (B, "J2", 3));
+    assert_eq!(
+        (
+            report.identifier.as_str(),
+            report.job.as_str(),
+            report.frames
+        ),
+        (B, "J2", 3)
+    );
 
     let scope = Scope::system();
     let source = digests(&w, A).await;
@@ -139,7 +146,10 @@ async fn a_restack_holds_only_the_selected_frames_with_the_same_digests() {
             .find(|((st, sc, sz), _)| (*st, *sc, *sz) == (*t, *c, from))
             .map(|(_, s)| s)
             .unwrap();
-        assert_eq!(sha, expected, "restacked t={t} c={c} z={z} is source z={from}");
+        assert_eq!(
+            sha, expected,
+            "restacked t={t} c={c} z={z} is source z={from}"
+        );
     }
     let sets = w.catalog.frame_sets(&scope, B).await.unwrap();
     let (set, _) = &sets[0];
@@ -152,9 +162,11 @@ async fn a_restack_holds_only_the_selected_frames_with_the_same_digests() {
         .root
         .join("store")
         .join(format!("projects/ST-membranes/{B}/0.ome.zarr"));
-    let dims = strata_zarr::ImageReader::open(&image).unwrap().dims(0).unwrap();
-    for frame in strata_zarr::read_frames(&image, &strata_zarr::Selection::all(&dims), 0).unwrap()
-    {
+    let dims = strata_zarr::ImageReader::open(&image)
+        .unwrap()
+        .dims(0)
+        .unwrap();
+    for frame in strata_zarr::read_frames(&image, &strata_zarr::Selection::all(&dims), 0).unwrap() {
         let frame = frame.unwrap();
         let page = [0, 2, 4][frame.z] * 2 + frame.c;
         let expected: Vec<u8> = planes[page].iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -177,7 +189,11 @@ async fn a_restack_holds_only_the_selected_frames_with_the_same_digests() {
     assert_eq!(job.parameters["frames"], "0,2,4");
     let folder = job_folder(&w, "J2");
     assert!(folder.is_dir());
-    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 0, "the bytes live with the dataset");
+    assert_eq!(
+        std::fs::read_dir(&folder).unwrap().count(),
+        0,
+        "the bytes live with the dataset"
+    );
     let roles = w
         .catalog
         .connection()
@@ -198,7 +214,10 @@ async fn a_restack_holds_only_the_selected_frames_with_the_same_digests() {
         .collect::<Vec<_>>();
     assert_eq!(
         roles,
-        vec![(A.to_owned(), "input".to_owned()), (B.to_owned(), "output".to_owned())]
+        vec![
+            (A.to_owned(), "input".to_owned()),
+            (B.to_owned(), "output".to_owned())
+        ]
     );
 
     let report = verify(
@@ -227,7 +246,11 @@ async fn an_index_out_of_range_is_named_and_nothing_is_written() {
         other => panic!("{other:?}"),
     }
     let err = restack(&w, &[1, 1]).await.unwrap_err();
-    assert!(err.to_string().starts_with("frames[1]: frame 1 is already selected"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("frames[1]: frame 1 is already selected"),
+        "{err}"
+    );
     nothing_of_b(&w).await;
 }
 
@@ -240,7 +263,10 @@ async fn a_flipped_byte_in_a_source_shard_is_refused_naming_the_frame() {
         .iter()
         .find(|f| f.path.starts_with("0.ome.zarr/0/c/"))
         .unwrap();
-    let path = w.root.join("store").join(shard.storage_key.as_ref().unwrap());
+    let path = w
+        .root
+        .join("store")
+        .join(shard.storage_key.as_ref().unwrap());
     let mut bytes = std::fs::read(&path).unwrap();
     let middle = bytes.len() / 3;
     bytes[middle] ^= 0x5a;
@@ -252,7 +278,10 @@ async fn a_flipped_byte_in_a_source_shard_is_refused_naming_the_frame() {
         other => panic!("{other:?}"),
     }
     let message = err.to_string();
-    assert!(message.contains("frame ") && message.contains("position 0, t 0"), "{message}");
+    assert!(
+        message.contains("frame ") && message.contains("position 0, t 0"),
+        "{message}"
+    );
     nothing_of_b(&w).await;
 }
 
@@ -279,7 +308,10 @@ async fn the_extraction_can_be_cleared_and_the_restack_stays_readable() {
         .root
         .join("store")
         .join(format!("projects/ST-membranes/{B}/{}", set.array_path));
-    let dims = strata_zarr::ImageReader::open(&image).unwrap().dims(0).unwrap();
+    let dims = strata_zarr::ImageReader::open(&image)
+        .unwrap()
+        .dims(0)
+        .unwrap();
     let read: Vec<_> = strata_zarr::read_frames(&image, &strata_zarr::Selection::all(&dims), 0)
         .unwrap()
         .collect::<Result<_, _>>()
@@ -334,7 +366,14 @@ async fn per_frame_parameters_are_carried_over_and_aggregates_derived_anew() {
         .await
         .unwrap();
     assert_eq!(report.job, "J1");
-    assert!(w.catalog.job(&scope, PROJECT, "J1").await.unwrap().inputs.is_empty());
+    assert!(
+        w.catalog
+            .job(&scope, PROJECT, "J1")
+            .await
+            .unwrap()
+            .inputs
+            .is_empty()
+    );
 
     let dataset = w.catalog.dataset(&scope, B).await.unwrap();
     assert_eq!(dataset.technique, Technique::CryoEt);
@@ -346,8 +385,16 @@ async fn per_frame_parameters_are_carried_over_and_aggregates_derived_anew() {
             .unwrap_or_else(|| panic!("{name} in {parameters:?}"))
             .canonical_number
     };
-    assert_eq!(of("EM_voltage"), Some(300_000.0), "the source's own values stay");
-    assert_eq!(of("EMTS_tilt_min"), Some(-3.0), "derived from the kept tilts");
+    assert_eq!(
+        of("EM_voltage"),
+        Some(300_000.0),
+        "the source's own values stay"
+    );
+    assert_eq!(
+        of("EMTS_tilt_min"),
+        Some(-3.0),
+        "derived from the kept tilts"
+    );
     assert_eq!(of("EMTS_tilt_max"), Some(3.0));
     assert_eq!(of("EMTS_tilt_count"), Some(3.0));
     assert_eq!(of("EMTS_total_dose"), Some(6.0));
@@ -363,5 +410,8 @@ async fn per_frame_parameters_are_carried_over_and_aggregates_derived_anew() {
             (&old.sha256, &old.parameters, &old.metadata)
         );
     }
-    assert_eq!(restacked[0].parameters["EMTS_tilt_angle"], serde_json::json!(-3.0));
+    assert_eq!(
+        restacked[0].parameters["EMTS_tilt_angle"],
+        serde_json::json!(-3.0)
+    );
 }

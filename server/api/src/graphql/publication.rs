@@ -408,10 +408,6 @@ fn deposit(
     Ok(DoiDeposit {
         publication: Publication(d.publication),
         deposit: d.deposit,
-        files: d
-            .files
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
+        files: d.files.iter().map(|p| p.display().to_string()).collect(),
     })
 }

@@ -41,7 +41,9 @@ fn relation(value: &str, kind: RelatedIdentifierType) -> String {
     let v = value.trim();
     match kind {
         RelatedIdentifierType::Doi if !v.starts_with("http") => format!("https://doi.org/{v}"),
-        RelatedIdentifierType::Handle if !v.starts_with("http") => format!("https://hdl.handle.net/{v}"),
+        RelatedIdentifierType::Handle if !v.starts_with("http") => {
+            format!("https://hdl.handle.net/{v}")
+        }
         _ => v.to_owned(),
     }
 }
@@ -104,7 +106,12 @@ pub fn write(x: &mut Xml, r: &Resource) {
             &None,
         );
     }
-    element(x, "dc:language", r.language.as_deref().unwrap_or_default(), &None);
+    element(
+        x,
+        "dc:language",
+        r.language.as_deref().unwrap_or_default(),
+        &None,
+    );
     for rights in &r.rights_list {
         element(x, "dc:rights", &rights.value, &rights.lang);
         if let Some(uri) = &rights.rights_uri {

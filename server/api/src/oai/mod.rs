@@ -172,9 +172,10 @@ async fn arguments(req: &Request, body: Body) -> Result<Arguments, OaiError> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| {
-                v.split(';')
-                    .next()
-                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+                v.split(';').next().is_some_and(|m| {
+                    m.trim()
+                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                })
             });
         if !form {
             return Err(OaiError::new(
@@ -182,10 +183,12 @@ async fn arguments(req: &Request, body: Body) -> Result<Arguments, OaiError> {
                 "a POST request is a form: Content-Type application/x-www-form-urlencoded",
             ));
         }
-        let bytes = body
-            .into_bytes_limit(MAX_FORM_BYTES)
-            .await
-            .map_err(|_| OaiError::new(ErrorCode::BadArgument, "the form is too large or unreadable"))?;
+        let bytes = body.into_bytes_limit(MAX_FORM_BYTES).await.map_err(|_| {
+            OaiError::new(
+                ErrorCode::BadArgument,
+                "the form is too large or unreadable",
+            )
+        })?;
         String::from_utf8(bytes.to_vec())
             .map_err(|_| OaiError::new(ErrorCode::BadArgument, "the form is not UTF-8"))?
     } else {

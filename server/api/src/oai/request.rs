@@ -169,9 +169,19 @@ pub fn parse(args: &Arguments) -> Result<Verb, OaiError> {
         .map(|(_, v)| v.as_str())
         .collect();
     let verb = match verbs.as_slice() {
-        [] => return Err(OaiError::new(ErrorCode::BadVerb, "the verb argument is missing")),
+        [] => {
+            return Err(OaiError::new(
+                ErrorCode::BadVerb,
+                "the verb argument is missing",
+            ));
+        }
         [one] => *one,
-        _ => return Err(OaiError::new(ErrorCode::BadVerb, "the verb argument is repeated")),
+        _ => {
+            return Err(OaiError::new(
+                ErrorCode::BadVerb,
+                "the verb argument is repeated",
+            ));
+        }
     };
     let (required, optional): (&[&str], &[&str]) = match verb {
         "Identify" => (&[], &[]),
@@ -199,11 +209,7 @@ pub fn parse(args: &Arguments) -> Result<Verb, OaiError> {
         }
         seen.push(k);
     }
-    let get = |name: &str| {
-        args.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let get = |name: &str| args.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     for name in required {
         if get(name).is_none() {
             return Err(bad(format!("{verb} needs the argument {name}")));
@@ -326,29 +332,54 @@ mod tests {
         assert_eq!(code(&[("verb", "Identify"), ("verb", "Identify")]), BadVerb);
         assert_eq!(code(&[("verb", "Identify"), ("set", "x")]), BadArgument);
         assert_eq!(code(&[("verb", "ListRecords")]), BadArgument);
-        assert_eq!(code(&[("verb", "GetRecord"), ("identifier", "x")]), BadArgument);
+        assert_eq!(
+            code(&[("verb", "GetRecord"), ("identifier", "x")]),
+            BadArgument
+        );
         assert_eq!(
             code(&[("verb", "ListRecords"), ("metadataPrefix", "marc")]),
             CannotDisseminateFormat
         );
         assert_eq!(
-            code(&[("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("metadataPrefix", "oai_dc")]),
+            code(&[
+                ("verb", "ListRecords"),
+                ("metadataPrefix", "oai_dc"),
+                ("metadataPrefix", "oai_dc")
+            ]),
             BadArgument
         );
         assert_eq!(
-            code(&[("verb", "ListRecords"), ("resumptionToken", "x"), ("metadataPrefix", "oai_dc")]),
+            code(&[
+                ("verb", "ListRecords"),
+                ("resumptionToken", "x"),
+                ("metadataPrefix", "oai_dc")
+            ]),
             BadArgument
         );
         assert_eq!(
-            code(&[("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2026-01-01"), ("until", "2026-01-02T00:00:00Z")]),
+            code(&[
+                ("verb", "ListRecords"),
+                ("metadataPrefix", "oai_dc"),
+                ("from", "2026-01-01"),
+                ("until", "2026-01-02T00:00:00Z")
+            ]),
             BadArgument
         );
         assert_eq!(
-            code(&[("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2026-02-01"), ("until", "2026-01-01")]),
+            code(&[
+                ("verb", "ListRecords"),
+                ("metadataPrefix", "oai_dc"),
+                ("from", "2026-02-01"),
+                ("until", "2026-01-01")
+            ]),
             BadArgument
         );
         assert_eq!(
-            code(&[("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2026-1-1")]),
+            code(&[
+                ("verb", "ListRecords"),
+                ("metadataPrefix", "oai_dc"),
+                ("from", "2026-1-1")
+            ]),
             BadArgument
         );
     }
@@ -369,6 +400,9 @@ mod tests {
             panic!("a list request")
         };
         assert_eq!(from.unwrap().to_rfc3339(), "2026-03-04T00:00:00+00:00");
-        assert_eq!(until.unwrap().to_rfc3339(), "2026-03-04T23:59:59.999999+00:00");
+        assert_eq!(
+            until.unwrap().to_rfc3339(),
+            "2026-03-04T23:59:59.999999+00:00"
+        );
     }
 }

@@ -122,7 +122,10 @@ impl Catalog {
             ));
         }
         let txn = self.db.begin().await?;
-        let uid = format!("J{}", issue_uid(&txn, project.id, project::Column::JobsReported).await?);
+        let uid = format!(
+            "J{}",
+            issue_uid(&txn, project.id, project::Column::JobsReported).await?
+        );
         let now = crate::now();
         let row = job::ActiveModel {
             project_id: Set(project.id),
@@ -187,7 +190,8 @@ impl Catalog {
             .await
             .map_err(|e| CatalogError::Filesystem(format!("creating the folder of {uid}: {e}")))?;
         txn.commit().await?;
-        self.export_jobs_after_change(project.id, std::slice::from_ref(&uid)).await;
+        self.export_jobs_after_change(project.id, std::slice::from_ref(&uid))
+            .await;
         self.job(scope, code, &uid).await
     }
 
@@ -217,7 +221,8 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
-        self.export_jobs_after_change(project.id, &[uid.to_owned()]).await;
+        self.export_jobs_after_change(project.id, &[uid.to_owned()])
+            .await;
         self.job(scope, code, uid).await
     }
 
@@ -287,7 +292,8 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
-        self.export_jobs_after_change(project.id, &[uid.to_owned()]).await;
+        self.export_jobs_after_change(project.id, &[uid.to_owned()])
+            .await;
         self.job(scope, code, uid).await
     }
 
@@ -321,7 +327,8 @@ impl Catalog {
         .record(&txn)
         .await?;
         txn.commit().await?;
-        self.export_jobs_after_change(project.id, &[uid.to_owned()]).await;
+        self.export_jobs_after_change(project.id, &[uid.to_owned()])
+            .await;
         self.job(scope, code, uid).await
     }
 
@@ -359,7 +366,8 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
-        self.export_jobs_after_change(project.id, &[uid.to_owned()]).await;
+        self.export_jobs_after_change(project.id, &[uid.to_owned()])
+            .await;
         self.job(scope, code, uid).await
     }
 

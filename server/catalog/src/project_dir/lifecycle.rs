@@ -13,8 +13,8 @@ use strata_domain::{DatasetStatus, ProjectState};
 use super::lock::{self, Lock, Taken};
 use super::{blocking, project_file};
 use crate::entity::{datafile, dataset, job, project, session};
-use crate::sessions::SessionStatus;
 use crate::events::Event;
+use crate::sessions::SessionStatus;
 use crate::{Catalog, CatalogError, Result, Scope};
 
 /// Job statuses in which a job is still at work (CryoSPARC's: a project

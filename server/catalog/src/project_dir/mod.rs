@@ -24,9 +24,9 @@ mod attach;
 mod export;
 pub mod format;
 mod lifecycle;
+pub mod lock;
 mod processing;
 mod publications;
-pub mod lock;
 mod relink;
 mod stats;
 

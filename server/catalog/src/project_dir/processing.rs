@@ -27,8 +27,7 @@ use crate::{Catalog, CatalogError, Result};
 /// The number in a uid such as `J12` or `S3`, when it is one.
 pub(crate) fn uid_number(uid: &str, prefix: char) -> Option<i64> {
     let digits = uid.strip_prefix(prefix)?;
-    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit())
-    {
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     digits.parse().ok()
@@ -360,7 +359,10 @@ pub(crate) fn check_processing(
             return bad(format!("uid {:?} is not a session uid (S1, S2, …)", s.uid));
         }
         if path.file_stem().is_none_or(|n| n != s.uid.as_str()) {
-            return bad(format!("holds session {}, not the one its name says", s.uid));
+            return bad(format!(
+                "holds session {}, not the one its name says",
+                s.uid
+            ));
         }
         if let Err(e) = s.status.parse::<SessionStatus>() {
             return bad(format!("status: {e}"));

@@ -115,7 +115,10 @@ impl Catalog {
             };
             if number.is_none() {
                 // The draft is gone: prune files of publications not in the catalog.
-                return self.write_full_publications_export(&project).await.map(|_| ());
+                return self
+                    .write_full_publications_export(&project)
+                    .await
+                    .map(|_| ());
             }
             self.write_publication_export(&project, publication_id, number)
                 .await
@@ -205,7 +208,9 @@ pub(crate) fn check_publications(
         if let Some(prev) = p.previous
             && !numbers.contains(&prev)
         {
-            return bad(format!("previous: publication {prev} is not in this export"));
+            return bad(format!(
+                "previous: publication {prev} is not in this export"
+            ));
         }
     }
     Ok(())
@@ -228,7 +233,10 @@ pub(crate) async fn import_publications(
             let _ = other;
             return Err(CatalogError::conflict(
                 Some("path"),
-                format!("DOI {} is already in this catalog, in another project", p.doi),
+                format!(
+                    "DOI {} is already in this catalog, in another project",
+                    p.doi
+                ),
             ));
         }
         let row = publication::ActiveModel {
@@ -284,7 +292,10 @@ pub(crate) async fn import_publications(
         if let Some(release) = release {
             let covered: Vec<i64> = p.datasets.iter().map(|d| dataset_ids[d]).collect();
             dataset::Entity::update_many()
-                .col_expr(dataset::Column::PublicFrom, sea_orm::sea_query::Expr::value(release))
+                .col_expr(
+                    dataset::Column::PublicFrom,
+                    sea_orm::sea_query::Expr::value(release),
+                )
                 .filter(dataset::Column::Id.is_in(covered))
                 .filter(
                     sea_orm::Condition::any()

@@ -15,7 +15,7 @@ use strata_datacite::{
 };
 
 use super::{Publication, PublicationState, Withdrawal};
-use crate::entity::{dataset, dataset_link, datafile, project, publication, publication_dataset};
+use crate::entity::{datafile, dataset, dataset_link, project, publication, publication_dataset};
 use crate::{Catalog, Result};
 
 /// A technique as a resource type says it.
@@ -45,16 +45,20 @@ fn relation(doi: &str, relation_type: RelationType) -> RelatedIdentifier {
 
 /// Adds `r` unless the record already relates to that DOI in that way.
 fn add_relation(record: &mut Resource, r: RelatedIdentifier) {
-    let present = record.related_identifiers.iter().any(|x| {
-        x.relation_type == r.relation_type && x.value.eq_ignore_ascii_case(&r.value)
-    });
+    let present = record
+        .related_identifiers
+        .iter()
+        .any(|x| x.relation_type == r.relation_type && x.value.eq_ignore_ascii_case(&r.value));
     if !present {
         record.related_identifiers.push(r);
     }
 }
 
 impl Catalog {
-    pub(crate) async fn covered_datasets(&self, publication_id: i32) -> Result<Vec<dataset::Model>> {
+    pub(crate) async fn covered_datasets(
+        &self,
+        publication_id: i32,
+    ) -> Result<Vec<dataset::Model>> {
         let ids: Vec<i64> = publication_dataset::Entity::find()
             .filter(publication_dataset::Column::PublicationId.eq(publication_id))
             .all(&self.db)
@@ -91,7 +95,10 @@ impl Catalog {
             });
         }
         if record.publication_year.is_none() {
-            let when = row.published_at.or(row.registered_at).unwrap_or_else(Utc::now);
+            let when = row
+                .published_at
+                .or(row.registered_at)
+                .unwrap_or_else(Utc::now);
             record.publication_year = Some(when.year().to_string());
         }
         if record.resource_type.is_none() {
@@ -197,10 +204,16 @@ impl Catalog {
             )
         };
         for doi in registered(sources).await?.into_values() {
-            add_relation(record, relation(&doi.to_uppercase(), RelationType::IsDerivedFrom));
+            add_relation(
+                record,
+                relation(&doi.to_uppercase(), RelationType::IsDerivedFrom),
+            );
         }
         for doi in registered(derived).await?.into_values() {
-            add_relation(record, relation(&doi.to_uppercase(), RelationType::IsSourceOf));
+            add_relation(
+                record,
+                relation(&doi.to_uppercase(), RelationType::IsSourceOf),
+            );
         }
         let previous = match row.previous_id {
             Some(id) => publication::Entity::find_by_id(id)
@@ -217,10 +230,16 @@ impl Catalog {
             .await?
             .and_then(|p| p.doi);
         if let Some(doi) = &previous {
-            add_relation(record, relation(&doi.to_uppercase(), RelationType::IsNewVersionOf));
+            add_relation(
+                record,
+                relation(&doi.to_uppercase(), RelationType::IsNewVersionOf),
+            );
         }
         if let Some(doi) = &next {
-            add_relation(record, relation(&doi.to_uppercase(), RelationType::IsPreviousVersionOf));
+            add_relation(
+                record,
+                relation(&doi.to_uppercase(), RelationType::IsPreviousVersionOf),
+            );
         }
         Ok((previous, next))
     }
@@ -230,7 +249,12 @@ impl Catalog {
     pub(crate) async fn full_record(
         &self,
         row: &publication::Model,
-    ) -> Result<(Resource, Vec<dataset::Model>, Option<String>, Option<String>)> {
+    ) -> Result<(
+        Resource,
+        Vec<dataset::Model>,
+        Option<String>,
+        Option<String>,
+    )> {
         let datasets = self.covered_datasets(row.id).await?;
         let mut record = if row.state == PublicationState::Draft.as_str() {
             self.static_record(row, &datasets).await?

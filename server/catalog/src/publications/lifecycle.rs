@@ -416,7 +416,8 @@ impl Catalog {
             .record(&txn)
             .await?;
         txn.commit().await?;
-        self.export_publication_after_change(&project, new_row.id).await;
+        self.export_publication_after_change(&project, new_row.id)
+            .await;
         self.publication(scope, &new_doi).await
     }
 

@@ -131,7 +131,10 @@ impl Catalog {
         if rows.is_empty() {
             return Err(CatalogError::invalid(
                 "datasets",
-                format!("a publication covers at least one dataset; {} has none", project.code),
+                format!(
+                    "a publication covers at least one dataset; {} has none",
+                    project.code
+                ),
             ));
         }
         Ok(rows)

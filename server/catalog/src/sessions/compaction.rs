@@ -33,9 +33,7 @@ impl Catalog {
         code: &str,
         uid: &str,
     ) -> Result<SessionCompacted> {
-        let project = self
-            .job_project(scope, code, "compacting sessions")
-            .await?;
+        let project = self.job_project(scope, code, "compacting sessions").await?;
         let row = self.session_model(&self.db, &project, uid).await?;
         let refuse = |why: String| Err(CatalogError::conflict(Some("session"), why));
         match row.status.parse().map_err(crate::auth::corrupt)? {
@@ -102,11 +100,16 @@ impl Catalog {
         active.updated_at = Set(now);
         active.update(&txn).await?;
         let removed: Vec<String> = removable.iter().map(|r| r.name.clone()).collect();
-        Event::new(scope, "session.compact", "session", &format!("{code}/{uid}"))
-            .project(project.id)
-            .details(serde_json::json!({ "bytes": bytes_freed, "removed": removed }))
-            .record(&txn)
-            .await?;
+        Event::new(
+            scope,
+            "session.compact",
+            "session",
+            &format!("{code}/{uid}"),
+        )
+        .project(project.id)
+        .details(serde_json::json!({ "bytes": bytes_freed, "removed": removed }))
+        .record(&txn)
+        .await?;
         txn.commit().await?;
         self.mark_size_stale(project.id).await;
         self.export_session_after_change(&project, uid).await;
@@ -126,7 +129,10 @@ impl Catalog {
         if row.status != SessionStatus::Compacted.as_str() {
             return Err(CatalogError::conflict(
                 Some("session"),
-                format!("{uid} is {}: only a compacted session is restored", row.status),
+                format!(
+                    "{uid} is {}: only a compacted session is restored",
+                    row.status
+                ),
             ));
         }
         let now = crate::now();
@@ -152,11 +158,16 @@ impl Catalog {
         active.compacted_at = Set(None);
         active.updated_at = Set(now);
         active.update(&txn).await?;
-        Event::new(scope, "session.restore", "session", &format!("{code}/{uid}"))
-            .project(project.id)
-            .details(serde_json::json!({ "reprocessing": marked }))
-            .record(&txn)
-            .await?;
+        Event::new(
+            scope,
+            "session.restore",
+            "session",
+            &format!("{code}/{uid}"),
+        )
+        .project(project.id)
+        .details(serde_json::json!({ "reprocessing": marked }))
+        .record(&txn)
+        .await?;
         txn.commit().await?;
         self.export_session_after_change(&project, uid).await;
         self.session(scope, code, uid).await

@@ -192,13 +192,18 @@ impl Catalog {
             active.status = Set(SessionStatus::Completed.as_str().to_owned());
         }
         active.update(&txn).await?;
-        Event::new(scope, "session.results", "session", &format!("{code}/{uid}"))
-            .project(project.id)
-            .details(serde_json::json!({
-                "results": results.len(), "size_bytes": total, "waiting": waiting,
-            }))
-            .record(&txn)
-            .await?;
+        Event::new(
+            scope,
+            "session.results",
+            "session",
+            &format!("{code}/{uid}"),
+        )
+        .project(project.id)
+        .details(serde_json::json!({
+            "results": results.len(), "size_bytes": total, "waiting": waiting,
+        }))
+        .record(&txn)
+        .await?;
         txn.commit().await?;
         self.mark_size_stale(project.id).await;
         self.export_session_after_change(&project, uid).await;
@@ -229,10 +234,15 @@ impl Catalog {
         active.parameters = Set(parameters);
         active.updated_at = Set(crate::now());
         active.update(&txn).await?;
-        Event::new(scope, "session.parameters", "session", &format!("{code}/{uid}"))
-            .project(project.id)
-            .record(&txn)
-            .await?;
+        Event::new(
+            scope,
+            "session.parameters",
+            "session",
+            &format!("{code}/{uid}"),
+        )
+        .project(project.id)
+        .record(&txn)
+        .await?;
         txn.commit().await?;
         self.export_session_after_change(&project, uid).await;
         self.session(scope, code, uid).await
@@ -241,9 +251,7 @@ impl Catalog {
     /// Marks an active session completed: acquisition and preprocessing are
     /// over, and it may be compacted.
     pub async fn complete_session(&self, scope: &Scope, code: &str, uid: &str) -> Result<Session> {
-        let project = self
-            .job_project(scope, code, "completing sessions")
-            .await?;
+        let project = self.job_project(scope, code, "completing sessions").await?;
         let row = self.session_model(&self.db, &project, uid).await?;
         match Self::require_modifiable(&row)? {
             SessionStatus::Active => {}
@@ -265,10 +273,15 @@ impl Catalog {
         active.completed_at = Set(Some(now));
         active.updated_at = Set(now);
         active.update(&txn).await?;
-        Event::new(scope, "session.complete", "session", &format!("{code}/{uid}"))
-            .project(project.id)
-            .record(&txn)
-            .await?;
+        Event::new(
+            scope,
+            "session.complete",
+            "session",
+            &format!("{code}/{uid}"),
+        )
+        .project(project.id)
+        .record(&txn)
+        .await?;
         txn.commit().await?;
         self.export_session_after_change(&project, uid).await;
         self.session(scope, code, uid).await
@@ -296,7 +309,10 @@ impl Catalog {
         if let Some(id) = only {
             query = query.filter(session::Column::Id.eq(id));
         }
-        let rows = query.order_by_asc(session::Column::Id).all(&self.db).await?;
+        let rows = query
+            .order_by_asc(session::Column::Id)
+            .all(&self.db)
+            .await?;
         let workspaces: HashMap<i32, String> = workspace::Entity::find()
             .filter(workspace::Column::ProjectId.eq(project.id))
             .all(&self.db)

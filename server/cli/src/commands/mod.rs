@@ -1,4 +1,5 @@
 pub mod cleanup;
+pub mod doi;
 pub mod download;
 pub mod export_schema;
 pub mod ingest;
