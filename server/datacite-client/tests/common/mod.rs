@@ -99,6 +99,15 @@ impl TestServer {
         self.seen().iter().filter(|s| s.method == method).count()
     }
 
+    /// The metadata DataCite holds for a DOI, bypassing the client.
+    pub fn attributes_of(&self, doi: &str) -> Option<Map<String, Value>> {
+        self.store
+            .lock()
+            .unwrap()
+            .get(doi)
+            .map(|d| d.attributes.clone())
+    }
+
     /// The server's own view of a DOI's state, bypassing the client.
     pub fn state_of(&self, doi: &str) -> Option<State> {
         self.store.lock().unwrap().get(doi).map(|d| d.state)
