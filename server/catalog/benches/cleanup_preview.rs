@@ -71,6 +71,14 @@ async fn open(root: &std::path::Path) -> (Catalog, String) {
 
 #[tokio::main]
 async fn main() {
+    // STRATA_BENCH_LOG=strata_catalog=debug shows where a preview's time goes
+    // (reading the facts, planning).
+    if let Ok(filter) = std::env::var("STRATA_BENCH_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let jobs: usize = std::env::var("STRATA_BENCH_JOBS")
         .ok()
         .and_then(|n| n.parse().ok())

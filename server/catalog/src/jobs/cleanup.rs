@@ -190,14 +190,22 @@ impl Catalog {
         if let Some(name) = workspace {
             options.workspace = Some(self.workspace_id(&project, name).await?);
         }
+        let started = std::time::Instant::now();
         let (facts, sessions) = futures::try_join!(
             self.job_facts(&project, options.workspace),
             self.session_sizes(&project, options.workspace)
         )?;
+        let read = started.elapsed();
         let project_bytes = Ord::max(project.size_bytes.unwrap_or(0), 0) as u64;
         // The options arrive as one input; its error names the part.
         let mut plan = plan::plan(&facts, &options, project_bytes)
             .map_err(|e| CatalogError::invalid("options", format!("{}: {e}", e.field())))?;
+        tracing::debug!(
+            jobs = facts.len(),
+            read_ms = read.as_secs_f64() * 1e3,
+            plan_ms = (started.elapsed() - read).as_secs_f64() * 1e3,
+            "cleanup preview"
+        );
         plan.preview.scope_sessions = sessions.len() as u64;
         plan.preview.scope_session_bytes = sessions.iter().map(|b| Ord::max(*b, 0) as u64).sum();
         Ok(plan)
