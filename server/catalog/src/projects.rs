@@ -45,8 +45,30 @@ pub(crate) fn directory_name(title: &str) -> String {
 }
 
 impl Catalog {
+    /// Creates a project with its directory directly under the projects root.
     pub async fn create_project(&self, scope: &Scope, new: NewProject) -> Result<records::Project> {
+        self.create_project_in(scope, new, None).await
+    }
+
+    /// Creates a project with its directory in `container`, a folder inside
+    /// the projects root (`cryo-em/2022`) chosen by the data manager, made
+    /// when missing (seed 000: project directories live in a container
+    /// directory chosen at creation).
+    pub async fn create_project_in(
+        &self,
+        scope: &Scope,
+        new: NewProject,
+        container: Option<&str>,
+    ) -> Result<records::Project> {
         scope.require_admin("creating a project")?;
+        let container = match container.filter(|c| !c.trim().is_empty()) {
+            Some(c) => {
+                let c = c.trim_end_matches('/');
+                crate::datafiles::check_relative_path("container", c)?;
+                self.projects_root.join(c)
+            }
+            None => self.projects_root.clone(),
+        };
         let title = new.title.trim();
         if title.is_empty() || title.chars().count() > MAX_TITLE {
             return Err(CatalogError::invalid(
@@ -67,7 +89,7 @@ impl Catalog {
             ));
         }
         // A title that slugs to a directory already in use gets a numbered name.
-        let base = self.projects_root.join(directory_name(title));
+        let base = container.join(directory_name(title));
         let mut directory = base.clone();
         for n in 2.. {
             // Taken in the catalog, or on disk (another instance's project, a

@@ -479,3 +479,51 @@ async fn jobs_and_sessions_travel_with_the_directory_and_damaged_ones_are_refuse
     let sessions = other.sessions(&scope, "ML").await.unwrap();
     assert_eq!(sessions[0].uid, "S1");
 }
+
+#[tokio::test]
+async fn a_project_lives_in_the_container_chosen_at_creation_and_is_attached_from_there() {
+    let root = tempfile::tempdir().unwrap();
+    let projects = root.path().join("projects");
+    let a = instance(&root.path().join("a"), &projects).await;
+    let scope = Scope::system();
+    let new = || NewProject {
+        code: "ML".parse().unwrap(),
+        title: "Membranes".into(),
+        embargo_end: None,
+    };
+    for bad in ["../elsewhere", "/srv/data"] {
+        let err = a
+            .create_project_in(&scope, new(), Some(bad))
+            .await
+            .unwrap_err();
+        assert_eq!(err.field(), Some("container"), "{bad}: {err}");
+    }
+    let project = a
+        .create_project_in(&scope, new(), Some("cryo-em/2022"))
+        .await
+        .unwrap();
+    let dir = projects.join("cryo-em/2022/ST-membranes");
+    assert_eq!(PathBuf::from(&project.directory), dir);
+    a.register_dataset(&scope, new_dataset(ID)).await.unwrap();
+    assert!(
+        dir.join(EXPORT_DIR)
+            .join("datasets")
+            .join(format!("{ID}.json"))
+            .is_file()
+    );
+    a.detach_project(&scope, "ML").await.unwrap();
+
+    let b = instance(&root.path().join("b"), &projects).await;
+    let attached = b
+        .attach_all(&scope, &projects.join("cryo-em/2022"), false)
+        .await
+        .unwrap();
+    assert_eq!(attached.len(), 1);
+    let (path, result) = &attached[0];
+    assert_eq!(path, &dir);
+    assert_eq!(result.as_ref().unwrap().datasets, 1);
+    assert_eq!(
+        b.storage_prefix(&dir.join(ID).to_string_lossy()),
+        format!("projects/cryo-em/2022/ST-membranes/{ID}/")
+    );
+}

@@ -311,11 +311,15 @@ pub enum ProjectCommand {
         /// Until when the project's data stays private (RFC 3339).
         #[arg(long, value_name = "RFC3339")]
         embargo_end: Option<String>,
+        /// A folder inside <data-dir>/projects to make the project's
+        /// directory in (e.g. cryo-em/2022); the projects root when not given.
+        #[arg(long)]
+        container: Option<String>,
     },
     /// Write the final export and remove the lock; the directory can then be
     /// attached to another instance (or to this one again).
     Detach { code: String },
-    /// Attach a project directory (directly under <data-dir>/projects); with
+    /// Attach a project directory (inside <data-dir>/projects); with
     /// --all, every project directory directly under a container.
     Attach {
         /// The project directory, or with --all the directory holding them.
@@ -336,7 +340,7 @@ pub enum ProjectCommand {
     /// how a project is moved or renamed.
     Unarchive {
         code: String,
-        /// The project's directory now (directly under <data-dir>/projects).
+        /// The project's directory now (inside <data-dir>/projects).
         #[arg(long, value_name = "DIR")]
         path: PathBuf,
     },

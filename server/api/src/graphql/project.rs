@@ -216,6 +216,10 @@ pub struct CreateProjectInput {
     pub title: String,
     /// Until when the project's data stays private.
     pub embargo_end: Option<DateTime<Utc>>,
+    /// A folder inside the server's projects directory to make the
+    /// project's directory in (e.g. `cryo-em/2022`); the projects directory
+    /// itself when not given.
+    pub container: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -243,7 +247,7 @@ impl ProjectMutation {
             embargo_end: input.embargo_end,
         };
         Ok(r.catalog
-            .create_project(&r.scope, new)
+            .create_project_in(&r.scope, new, input.container.as_deref())
             .await
             .gql_in("input")?
             .into())

@@ -100,7 +100,7 @@ impl ProjectLifecycleMutation {
     }
 
     /// Attaches a project directory (facility admins): `path` is a directory
-    /// on the server, directly under its projects directory, holding a strata
+    /// on the server, inside its projects directory, holding a strata
     /// export and no other instance's lock. The project gets a new uid here.
     /// `rescue` attaches it even though its lock names another instance,
     /// which must be gone for good; that lock is set aside.
@@ -139,7 +139,7 @@ impl ProjectLifecycleMutation {
     }
 
     /// Brings an archived project back (facility admins), from `path`, its
-    /// directory now (on the server, directly under its projects directory):
+    /// directory now (on the server, inside its projects directory):
     /// how a project is moved or renamed. Only the instance that archived it
     /// may unarchive it.
     async fn unarchive_project(

@@ -605,12 +605,14 @@ impl Catalog {
             .projects_root
             .canonicalize()
             .unwrap_or_else(|_| self.projects_root.clone());
+        // Anywhere inside the projects root (directly, or in a container
+        // folder): storage keys are relative to it.
         match canonical.strip_prefix(&root) {
-            Ok(rest) if rest.components().count() == 1 => Ok(root.join(rest)),
+            Ok(rest) if rest.components().count() >= 1 => Ok(root.join(rest)),
             _ => Err(CatalogError::invalid(
                 "path",
                 format!(
-                    "{} is not directly under this instance's projects directory {}; move it there first",
+                    "{} is not inside this instance's projects directory {}; move it there first",
                     dir.display(),
                     root.display()
                 ),

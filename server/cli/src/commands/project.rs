@@ -45,6 +45,7 @@ pub async fn run(config: &Config, cmd: ProjectCommand) -> anyhow::Result<()> {
             code,
             title,
             embargo_end,
+            container,
         } => {
             let code: ProjectCode = code.parse().context("--code")?;
             let embargo_end = embargo_end
@@ -56,13 +57,14 @@ pub async fn run(config: &Config, cmd: ProjectCommand) -> anyhow::Result<()> {
                 })
                 .transpose()?;
             let project = catalog
-                .create_project(
+                .create_project_in(
                     &scope,
                     NewProject {
                         code,
                         title,
                         embargo_end,
                     },
+                    container.as_deref(),
                 )
                 .await?;
             eprintln!(

@@ -44,7 +44,7 @@ pub async fn run(config: &Config, args: RestackArgs) -> anyhow::Result<()> {
         }
         Err(err) => {
             bar.abandon();
-            anyhow::bail!("{err}; nothing was restacked, nothing was kept")
+            anyhow::bail!("{err}; nothing was restacked")
         }
     }
 }
