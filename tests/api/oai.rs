@@ -136,7 +136,11 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     let withdrawn = draft(app, "ML", "Withdrawn membranes").await;
     publish(app, &withdrawn).await;
     app.catalog
-        .withdraw_publication(&Scope::system(), &withdrawn, "wrong sample <mix-up> & retracted")
+        .withdraw_publication(
+            &Scope::system(),
+            &withdrawn,
+            "wrong sample <mix-up> & retracted",
+        )
         .await
         .expect("withdrawn");
     let old = draft(app, "ML", "Versioned membranes").await;
@@ -187,7 +191,10 @@ async fn get(app: &TestApp, query: &str) -> String {
         .await
         .expect("the server answers");
     assert_eq!(response.status(), 200, "{query}");
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(content_type.starts_with("text/xml"), "{content_type}");
     response.text().await.expect("a body")
 }
@@ -242,7 +249,14 @@ async fn every_verb_answers_valid_oai_pmh_with_valid_metadata() {
     assert!(identify.contains("<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>"));
     let formats = valid(&app, "verb=ListMetadataFormats").await;
     assert!(formats.contains("oai_dc") && formats.contains("oai_datacite"));
-    valid(&app, &format!("verb=ListMetadataFormats&identifier={}", oai_id(&f.findable))).await;
+    valid(
+        &app,
+        &format!(
+            "verb=ListMetadataFormats&identifier={}",
+            oai_id(&f.findable)
+        ),
+    )
+    .await;
     let sets = valid(&app, "verb=ListSets").await;
     assert!(sets.contains("<setSpec>project:ML</setSpec>"));
     assert!(sets.contains("Membranes &amp; &lt;Lipids&gt;"), "{sets}");
@@ -250,13 +264,19 @@ async fn every_verb_answers_valid_oai_pmh_with_valid_metadata() {
     for prefix in ["oai_dc", "oai_datacite"] {
         let record = valid(
             &app,
-            &format!("verb=GetRecord&identifier={}&metadataPrefix={prefix}", oai_id(&f.findable)),
+            &format!(
+                "verb=GetRecord&identifier={}&metadataPrefix={prefix}",
+                oai_id(&f.findable)
+            ),
         )
         .await;
         assert!(record.contains("Findable membranes"), "{record}");
         let deleted = valid(
             &app,
-            &format!("verb=GetRecord&identifier={}&metadataPrefix={prefix}", oai_id(&f.withdrawn)),
+            &format!(
+                "verb=GetRecord&identifier={}&metadataPrefix={prefix}",
+                oai_id(&f.withdrawn)
+            ),
         )
         .await;
         assert!(deleted.contains("status=\"deleted\""), "{deleted}");
@@ -296,13 +316,35 @@ async fn every_verb_answers_valid_oai_pmh_with_valid_metadata() {
     }
     let dc = valid(
         &app,
-        &format!("verb=GetRecord&identifier={}&metadataPrefix=oai_dc", oai_id(&f.new)),
+        &format!(
+            "verb=GetRecord&identifier={}&metadataPrefix=oai_dc",
+            oai_id(&f.new)
+        ),
     )
     .await;
-    assert!(dc.contains(&format!("<dc:identifier>https://doi.org/{}</dc:identifier>", f.new.to_uppercase())), "{dc}");
-    assert!(dc.contains(&format!("<dc:relation>https://doi.org/{}</dc:relation>", f.old.to_uppercase())), "{dc}");
-    assert!(dc.contains("<dc:creator>Lipids &amp; &lt;Membranes&gt; \"Lab\"</dc:creator>"), "{dc}");
-    valid(&app, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=project:XT").await;
+    assert!(
+        dc.contains(&format!(
+            "<dc:identifier>https://doi.org/{}</dc:identifier>",
+            f.new.to_uppercase()
+        )),
+        "{dc}"
+    );
+    assert!(
+        dc.contains(&format!(
+            "<dc:relation>https://doi.org/{}</dc:relation>",
+            f.old.to_uppercase()
+        )),
+        "{dc}"
+    );
+    assert!(
+        dc.contains("<dc:creator>Lipids &amp; &lt;Membranes&gt; &quot;Lab&quot;</dc:creator>"),
+        "{dc}"
+    );
+    valid(
+        &app,
+        "verb=ListIdentifiers&metadataPrefix=oai_dc&set=project:XT",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -321,19 +363,52 @@ async fn every_error_code_is_answered_where_it_applies() {
         ("verb=Identify&verb=Identify", "badVerb"),
         ("verb=Identify&set=x", "badArgument"),
         ("verb=ListRecords", "badArgument"),
-        ("verb=ListRecords&metadataPrefix=oai_dc&from=yesterday", "badArgument"),
-        ("verb=ListRecords&metadataPrefix=oai_dc&from=2026-01-01&until=2026-01-02T00:00:00Z", "badArgument"),
-        ("verb=ListRecords&metadataPrefix=oai_dc&from=2026-02-01&until=2026-01-01", "badArgument"),
-        ("verb=ListRecords&metadataPrefix=oai_dc&resumptionToken=x", "badArgument"),
+        (
+            "verb=ListRecords&metadataPrefix=oai_dc&from=yesterday",
+            "badArgument",
+        ),
+        (
+            "verb=ListRecords&metadataPrefix=oai_dc&from=2026-01-01&until=2026-01-02T00:00:00Z",
+            "badArgument",
+        ),
+        (
+            "verb=ListRecords&metadataPrefix=oai_dc&from=2026-02-01&until=2026-01-01",
+            "badArgument",
+        ),
+        (
+            "verb=ListRecords&metadataPrefix=oai_dc&resumptionToken=x",
+            "badArgument",
+        ),
         ("verb=GetRecord&metadataPrefix=oai_dc", "badArgument"),
-        ("verb=ListRecords&resumptionToken=not-a-token", "badResumptionToken"),
+        (
+            "verb=ListRecords&resumptionToken=not-a-token",
+            "badResumptionToken",
+        ),
         ("verb=ListSets&resumptionToken=x", "badResumptionToken"),
-        ("verb=ListRecords&metadataPrefix=marc21", "cannotDisseminateFormat"),
-        ("verb=ListRecords&metadataPrefix=oai_dc&set=project:NOPE", "noRecordsMatch"),
-        ("verb=ListRecords&metadataPrefix=oai_dc&until=2000-01-01", "noRecordsMatch"),
-        ("verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:127.0.0.1:10.80000/nope.1", "idDoesNotExist"),
-        ("verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:elsewhere.org:10.80000/ml.1", "idDoesNotExist"),
-        ("verb=ListMetadataFormats&identifier=oai:127.0.0.1:10.80000/nope.1", "idDoesNotExist"),
+        (
+            "verb=ListRecords&metadataPrefix=marc21",
+            "cannotDisseminateFormat",
+        ),
+        (
+            "verb=ListRecords&metadataPrefix=oai_dc&set=project:NOPE",
+            "noRecordsMatch",
+        ),
+        (
+            "verb=ListRecords&metadataPrefix=oai_dc&until=2000-01-01",
+            "noRecordsMatch",
+        ),
+        (
+            "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:127.0.0.1:10.80000/nope.1",
+            "idDoesNotExist",
+        ),
+        (
+            "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:elsewhere.org:10.80000/ml.1",
+            "idDoesNotExist",
+        ),
+        (
+            "verb=ListMetadataFormats&identifier=oai:127.0.0.1:10.80000/nope.1",
+            "idDoesNotExist",
+        ),
     ] {
         let xml = valid(&app, query).await;
         assert_eq!(error_code(&xml).as_deref(), Some(code), "{query}:\n{xml}");
@@ -341,7 +416,10 @@ async fn every_error_code_is_answered_where_it_applies() {
     // A draft is no item, even by its DOI.
     let draft = valid(
         &app,
-        &format!("verb=GetRecord&metadataPrefix=oai_dc&identifier={}", oai_id(&f.draft)),
+        &format!(
+            "verb=GetRecord&metadataPrefix=oai_dc&identifier={}",
+            oai_id(&f.draft)
+        ),
     )
     .await;
     assert_eq!(error_code(&draft).as_deref(), Some("idDoesNotExist"));
@@ -354,20 +432,32 @@ async fn every_error_code_is_answered_where_it_applies() {
             .expect("a token")
             .to_owned()
     };
-    let xml = valid(&app, &format!("verb=ListRecords&resumptionToken={token_of_another_verb}")).await;
+    let xml = valid(
+        &app,
+        &format!("verb=ListRecords&resumptionToken={token_of_another_verb}"),
+    )
+    .await;
     assert_eq!(error_code(&xml).as_deref(), Some("badResumptionToken"));
 
     // POST as a form is the same protocol.
     let response = app
         .client
         .post(app.url("/oai"))
-        .form(&[("verb", "GetRecord"), ("metadataPrefix", "oai_datacite"), ("identifier", &oai_id(&f.findable))])
+        .form(&[
+            ("verb", "GetRecord"),
+            ("metadataPrefix", "oai_datacite"),
+            ("identifier", &oai_id(&f.findable)),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
     let xml = response.text().await.unwrap();
-    xmllint("POST GetRecord", &xml, &schema_dir().join("oai/OAI-PMH.xsd"));
+    xmllint(
+        "POST GetRecord",
+        &xml,
+        &schema_dir().join("oai/OAI-PMH.xsd"),
+    );
     assert!(error_code(&xml).is_none(), "{xml}");
     assert!(xml.contains("Findable membranes"));
 }
@@ -460,7 +550,11 @@ async fn sickle_harvests_everything_by_date_and_by_set() {
         dc["metadata"]["identifier"],
         json!([format!("https://doi.org/{}", f.findable.to_uppercase())])
     );
-    assert_eq!(ids(&answers[4]), sorted(&[&f.withdrawn, &f.old, &f.new]), "day granularity");
+    assert_eq!(
+        ids(&answers[4]),
+        sorted(&[&f.withdrawn, &f.old, &f.new]),
+        "day granularity"
+    );
     assert_eq!(ids(&answers[5]), sorted(&[&f.old]), "seconds granularity");
     assert_eq!(ids(&answers[6]), sorted(&[&f.other]), "a set");
     assert_eq!(answers[7], json!([]), "an unknown set matches nothing");

@@ -30,10 +30,12 @@ async fn world() -> (TestApp, Arc<LocalStore>) {
     app.create_project("RS", "Restacks").await;
     let sources = app.data_dir.path().join("sources");
     std::fs::create_dir_all(&sources).unwrap();
-    let mut encoder = TiffEncoder::new(std::fs::File::create(sources.join("particles.tif")).unwrap())
-        .unwrap();
+    let mut encoder =
+        TiffEncoder::new(std::fs::File::create(sources.join("particles.tif")).unwrap()).unwrap();
     for i in 0..8u32 {
-        let plane: Vec<u16> = (0..32 * 32u32).map(|p| ((p * 7 + i * 311) % 4096) as u16).collect();
+        let plane: Vec<u16> = (0..32 * 32u32)
+            .map(|p| ((p * 7 + i * 311) % 4096) as u16)
+            .collect();
         encoder
             .write_image::<colortype::Gray16>(32, 32, &plane)
             .unwrap();
@@ -101,7 +103,9 @@ async fn digests(app: &TestApp, id: &str) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restack_survives_clearing_its_extraction_and_reads_back() {
     let (app, store) = world().await;
-    let made = app.ok(Some(&app.admin), RESTACK, input(json!([6, 1, 3]))).await;
+    let made = app
+        .ok(Some(&app.admin), RESTACK, input(json!([6, 1, 3])))
+        .await;
     assert_eq!(
         made["restack"],
         json!({ "identifier": RESTACKED, "job": "J2", "frameCount": 3 })
@@ -110,7 +114,14 @@ async fn a_restack_survives_clearing_its_extraction_and_reads_back() {
     let restacked = digests(&app, RESTACKED).await;
     let picked: Vec<String> = [1, 3, 6]
         .iter()
-        .map(|z| source.iter().find(|(k, _)| *k == format!("0,0,{z}")).unwrap().1.clone())
+        .map(|z| {
+            source
+                .iter()
+                .find(|(k, _)| *k == format!("0,0,{z}"))
+                .unwrap()
+                .1
+                .clone()
+        })
         .collect();
     assert_eq!(
         restacked,
@@ -188,12 +199,16 @@ async fn bad_indices_are_named_and_leave_nothing() {
         (app.rows("dataset").await, app.rows("job").await),
         (datasets, jobs)
     );
-    assert!(!app.data_dir.path().join("projects").join("RS").join(RESTACKED).exists());
-    let stored = walk(app.data_dir.path());
     assert!(
-        !stored.iter().any(|p| p.contains(RESTACKED)),
-        "{stored:?}"
+        !app.data_dir
+            .path()
+            .join("projects")
+            .join("RS")
+            .join(RESTACKED)
+            .exists()
     );
+    let stored = walk(app.data_dir.path());
+    assert!(!stored.iter().any(|p| p.contains(RESTACKED)), "{stored:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

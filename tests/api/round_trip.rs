@@ -90,7 +90,8 @@ async fn build(app: &TestApp) {
         .unwrap();
 }
 
-const REPORT_JOB: &str = "mutation($input: ReportJobInput!) { reportJob(project: \"ML\", input: $input) { uid } }";
+const REPORT_JOB: &str =
+    "mutation($input: ReportJobInput!) { reportJob(project: \"ML\", input: $input) { uid } }";
 const RESULTS: &str = "mutation($uid: String!, $results: [JobResultInput!]!) {
   recordJobResults(project: \"ML\", uid: $uid, results: $results) { uid } }";
 
@@ -127,7 +128,13 @@ async fn process(app: &TestApp) {
     }
     for (uid, results) in [
         ("J1", vec![("movies", "movies.star", 10, false)]),
-        ("J2", vec![("aligned", "aligned", 4000, false), ("iter_000", "iter_000.mrc", 700, true)]),
+        (
+            "J2",
+            vec![
+                ("aligned", "aligned", 4000, false),
+                ("iter_000", "iter_000.mrc", 700, true),
+            ],
+        ),
         ("J3", vec![("ctf", "ctf.cs", 300, false)]),
         ("J4", vec![("map", "map.mrc", 900, false)]),
     ] {
@@ -138,7 +145,8 @@ async fn process(app: &TestApp) {
                 json!({ "name": name, "path": path, "intermediate": intermediate })
             })
             .collect();
-        app.ok(admin, RESULTS, json!({ "uid": uid, "results": results })).await;
+        app.ok(admin, RESULTS, json!({ "uid": uid, "results": results }))
+            .await;
         app.ok(
             admin,
             "mutation($uid: String!) { setJobStatus(project: \"ML\", uid: $uid, status: COMPLETED) { uid } }",
@@ -146,8 +154,18 @@ async fn process(app: &TestApp) {
         )
         .await;
     }
-    app.ok(admin, "mutation { markJobFinal(project: \"ML\", uid: \"J4\", final: true) { uid } }", json!({})).await;
-    app.ok(admin, "mutation { clearJob(project: \"ML\", uid: \"J3\") { uid } }", json!({})).await;
+    app.ok(
+        admin,
+        "mutation { markJobFinal(project: \"ML\", uid: \"J4\", final: true) { uid } }",
+        json!({}),
+    )
+    .await;
+    app.ok(
+        admin,
+        "mutation { clearJob(project: \"ML\", uid: \"J3\") { uid } }",
+        json!({}),
+    )
+    .await;
 
     app.ok(
         admin,
@@ -167,7 +185,12 @@ async fn process(app: &TestApp) {
         json!({}),
     )
     .await;
-    app.ok(admin, "mutation { completeSession(project: \"ML\", uid: \"S1\") { uid } }", json!({})).await;
+    app.ok(
+        admin,
+        "mutation { completeSession(project: \"ML\", uid: \"S1\") { uid } }",
+        json!({}),
+    )
+    .await;
     // A DOI draft, half filled in.
     app.ok(
         admin,
@@ -177,7 +200,12 @@ async fn process(app: &TestApp) {
                               "creators": [{ "name": "Lovelace, Ada", "nameType": "Personal" }] } } }),
     )
     .await;
-    app.ok(admin, "mutation { compactSession(project: \"ML\", uid: \"S1\") { bytesFreed } }", json!({})).await;
+    app.ok(
+        admin,
+        "mutation { compactSession(project: \"ML\", uid: \"S1\") { bytesFreed } }",
+        json!({}),
+    )
+    .await;
 }
 
 /// `tar` from one instance's projects directory into another's.
@@ -226,8 +254,14 @@ async fn a_project_moves_between_instances_and_engines_by_its_directory_alone() 
     assert_eq!(jobs[1]["isAncestorOfFinal"], true, "{jobs:#}");
     assert_eq!(jobs[2]["status"], "BUILDING", "J3 was cleared: {jobs:#}");
     assert_eq!(jobs[3]["inputsUnavailable"], true, "{jobs:#}");
-    assert_eq!(before["project"]["sessions"][0]["status"], "COMPACTED", "{before:#}");
-    assert_eq!(before["project"]["publications"][0]["doi"], "10.80000/ml.1", "{before:#}");
+    assert_eq!(
+        before["project"]["sessions"][0]["status"], "COMPACTED",
+        "{before:#}"
+    );
+    assert_eq!(
+        before["project"]["publications"][0]["doi"], "10.80000/ml.1",
+        "{before:#}"
+    );
     let zarr_json = "0.ome.zarr/zarr.json";
     let digest = file_digest(&first, FRAMES, zarr_json).await;
 
@@ -274,7 +308,11 @@ async fn a_project_moves_between_instances_and_engines_by_its_directory_alone() 
     // Uids continue where the first instance stopped, and the rescued
     // session restores.
     let next = third
-        .ok(Some(&third.admin), REPORT_JOB, json!({ "input": { "jobType": "select_2d" } }))
+        .ok(
+            Some(&third.admin),
+            REPORT_JOB,
+            json!({ "input": { "jobType": "select_2d" } }),
+        )
         .await;
     assert_eq!(next["reportJob"]["uid"], "J5");
     let restored = third
@@ -284,5 +322,8 @@ async fn a_project_moves_between_instances_and_engines_by_its_directory_alone() 
             json!({}),
         )
         .await;
-    assert_eq!(restored["restoreSession"]["status"], "RESTORING", "{restored:#}");
+    assert_eq!(
+        restored["restoreSession"]["status"], "RESTORING",
+        "{restored:#}"
+    );
 }

@@ -22,7 +22,10 @@ async fn depositors_compact_completed_sessions_and_refusals_name_the_session() {
             json!({}),
         )
         .await;
-    assert_eq!(reported["reportSession"], json!({ "uid": "S1", "status": "ACTIVE" }));
+    assert_eq!(
+        reported["reportSession"],
+        json!({ "uid": "S1", "status": "ACTIVE" })
+    );
     let dir = app.data_dir.path().join("projects/ST-live/sessions/S1");
     std::fs::write(dir.join("particles.mrcs"), vec![1u8; 5000]).unwrap();
     std::fs::write(dir.join("picks.cs"), vec![1u8; 70]).unwrap();
@@ -55,7 +58,9 @@ async fn depositors_compact_completed_sessions_and_refusals_name_the_session() {
     )
     .await;
     // A viewer may look, not compact.
-    let forbidden = app.graphql(Some(&viewer), COMPACT, json!({ "uid": "S1" })).await;
+    let forbidden = app
+        .graphql(Some(&viewer), COMPACT, json!({ "uid": "S1" }))
+        .await;
     assert_eq!(error_of(&forbidden).0, "FORBIDDEN");
     let header = "query { cleanupPreview(project: \"LV\", options: {}) { scopeSessions scopeSessionBytes } }";
     let before = app.ok(Some(&viewer), header, json!({})).await;
@@ -64,7 +69,9 @@ async fn depositors_compact_completed_sessions_and_refusals_name_the_session() {
         json!({ "scopeSessions": 1, "scopeSessionBytes": 5070 })
     );
 
-    let done = app.ok(Some(&depositor), COMPACT, json!({ "uid": "S1" })).await;
+    let done = app
+        .ok(Some(&depositor), COMPACT, json!({ "uid": "S1" }))
+        .await;
     assert_eq!(
         done["compactSession"],
         json!({ "bytesFreed": 5000, "removed": ["particles"], "session": { "status": "COMPACTED",

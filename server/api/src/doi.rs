@@ -21,7 +21,7 @@
 //! page (which shows the tombstone); the other formats answer 410 Gone with
 //! the record and the withdrawal in it — a description of type `Other`
 //! ("Withdrawn on …: reason") in DataCite XML and JSON, and
-//! `creativeWorkStatus` with that text as `description` in schema.org, a
+//! `creativeWorkStatus` and that text before the `description` in schema.org, a
 //! `note` in BibTeX and CSL-JSON, an `N1` in RIS.
 
 use mime::Mime;
@@ -217,7 +217,11 @@ fn render(export: Export, p: &Publication) -> (String, String) {
             let mut v = strata_datacite::to_schema_org(&record);
             if let Some(n) = &notice {
                 v["creativeWorkStatus"] = "Withdrawn".into();
-                v["description"] = n.clone().into();
+                let description = match v["description"].as_str() {
+                    Some(d) => format!("{n}\n\n{d}"),
+                    None => n.clone(),
+                };
+                v["description"] = description.into();
             }
             json(v)
         }

@@ -99,9 +99,9 @@ async fn a_doi_is_deposited_and_a_refusal_changes_nothing() {
     assert_eq!(still.deposit, None);
     assert_eq!(server.state_of(&draft.doi), None);
     assert!(
-        !c.dataset(&Scope::anonymous(), "ML-2022-10-01-14-03-22-0001")
+        c.dataset(&Scope::anonymous(), "ML-2022-10-01-14-03-22-0001")
             .await
-            .is_ok(),
+            .is_err(),
         "the data stays private"
     );
 

@@ -40,8 +40,11 @@ fn folder(root: &Path, uid: &str) -> PathBuf {
     root.join("projects/ST-membranes/sessions").join(uid)
 }
 
-/// What a Live session writes: (name, kind, files and their sizes).
-const WRITTEN: &[(&str, Kind, &[(&str, usize)])] = &[
+/// Files a result holds, and their sizes.
+type Files = &'static [(&'static str, usize)];
+
+/// What a Live session writes: (name, kind, files).
+const WRITTEN: &[(&str, Kind, Files)] = &[
     (
         "micrographs",
         Kind::Micrographs,

@@ -1,7 +1,7 @@
 //! An OAI-PMH request: its arguments (query string or form body) checked
 //! against what the verb allows, dates parsed, the format known.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The OAI-PMH error codes (section 3.6 of the protocol) that can occur
@@ -146,9 +146,9 @@ fn datestamp(name: &str, value: &str, until: bool) -> Result<(DateTime<Utc>, boo
         return Ok((at, false));
     }
     if value.len() == 20
-        && let Ok(at) = DateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%SZ")
+        && let Ok(at) = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%SZ")
     {
-        let at = at.with_timezone(&Utc);
+        let at = at.and_utc();
         let at = if until {
             at + Duration::seconds(1) - Duration::microseconds(1)
         } else {

@@ -82,3 +82,19 @@ impl Xml {
         String::from_utf8(bytes).expect("written from str")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped_and_characters_xml_cannot_carry_dropped() {
+        let mut x = Xml::new();
+        x.leaf("a", &[("b", "\"<&>\u{1}")], "<&>\u{0}\u{1b}ok\u{FFFF}");
+        let out = x.finish();
+        assert!(
+            out.contains("<a b=\"&quot;&lt;&amp;&gt;\">&lt;&amp;&gt;ok</a>"),
+            "{out}"
+        );
+    }
+}

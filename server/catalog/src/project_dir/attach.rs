@@ -111,15 +111,14 @@ pub(crate) fn read_export(dir: &Path) -> Result<ReadExport> {
             check_dataset(path, &code, &file)?;
             Ok(file)
         },
-        |p, e| damaged(p, e),
+        damaged,
     )?;
-    let jobs: Vec<(PathBuf, JobFile)> = read_all(&jobs_dir(dir), with_path, |p, e| damaged(p, e))?;
-    let sessions: Vec<(PathBuf, SessionFile)> =
-        read_all(&sessions_dir(dir), with_path, |p, e| damaged(p, e))?;
+    let jobs: Vec<(PathBuf, JobFile)> = read_all(&jobs_dir(dir), with_path, damaged)?;
+    let sessions: Vec<(PathBuf, SessionFile)> = read_all(&sessions_dir(dir), with_path, damaged)?;
     let workspaces = project.workspaces.iter().map(|w| w.name.as_str()).collect();
     check_processing(&jobs, &sessions, &workspaces).map_err(|(path, what)| damaged(&path, what))?;
     let publications: Vec<(PathBuf, PublicationFile)> =
-        read_all(&publications_dir(dir), with_path, |p, e| damaged(p, e))?;
+        read_all(&publications_dir(dir), with_path, damaged)?;
     let identifiers = datasets.iter().map(|d| d.identifier.as_str()).collect();
     check_publications(&publications, &identifiers).map_err(|(path, what)| damaged(&path, what))?;
     Ok(ReadExport {

@@ -206,6 +206,15 @@ impl Catalog {
         if step == Step::Publish && row.published_at.is_none() {
             active.published_at = Set(Some(now));
         }
+        if leaving_draft && let Some(previous) = row.previous_id {
+            // The previous version's record gains IsPreviousVersionOf: a
+            // harvester asking for changes since then must see it again.
+            publication::Entity::update_many()
+                .col_expr(publication::Column::UpdatedAt, Expr::value(now))
+                .filter(publication::Column::Id.eq(previous))
+                .exec(&txn)
+                .await?;
+        }
         active.update(&txn).await?;
         let action = match step {
             Step::Register => "doi.register",
@@ -258,12 +267,12 @@ impl Catalog {
                 format!("{doi} is withdrawn already"),
             ));
         }
-        if row.state == PublicationState::Findable.as_str() {
-            if let Some(client) = &self.doi_settings()?.registrar {
-                client.hide(&doi).await.map_err(|e| {
-                    CatalogError::Upstream(format!("DataCite refused hiding {doi}: {e}"))
-                })?;
-            }
+        if row.state == PublicationState::Findable.as_str()
+            && let Some(client) = &self.doi_settings()?.registrar
+        {
+            client.hide(&doi).await.map_err(|e| {
+                CatalogError::Upstream(format!("DataCite refused hiding {doi}: {e}"))
+            })?;
         }
         let now = crate::now();
         let txn = self.db.begin().await?;

@@ -193,7 +193,7 @@ pub fn walk(dir: &Path) -> u64 {
 }
 
 /// A SerialEM tilt series: an MRC stack (uint16) and its `.mdoc`.
-fn tilt_series(path: &Path, angles: &[f64]) {
+pub fn tilt_series(path: &Path, angles: &[f64]) {
     let (nx, ny, nz) = (8i32, 6i32, angles.len() as i32);
     let mut h = vec![0u8; 1024];
     let mut put = |at: usize, b: [u8; 4]| h[at..at + 4].copy_from_slice(&b);
