@@ -245,7 +245,7 @@ async fn detach_then_attach_of_the_same_directory_keeps_the_project_whole() {
         ("BAD_USER_INPUT", Some("path")),
         "{answer:#}"
     );
-    assert!(message.contains("not directly under"), "{message}");
+    assert!(message.contains("is not inside"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
