@@ -391,16 +391,19 @@ impl Catalog {
             .map_err(|e| e.within("filter"))?;
         let backend = self.db.get_database_backend();
         let query = self.facets_query(backend, condition, &histograms);
-        let sql = match backend {
-            DbBackend::Postgres => query.to_string(PostgresQueryBuilder),
-            _ => query.to_string(SqliteQueryBuilder),
+        // Bound values, as the server runs it: inlined, a bucket bound such
+        // as 2.0 would print as an integer and make the width's division
+        // an integer one.
+        let (sql, values) = match backend {
+            DbBackend::Postgres => query.build(PostgresQueryBuilder),
+            _ => query.build(SqliteQueryBuilder),
         };
         let explain = match backend {
             DbBackend::Postgres => format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"),
             _ => format!("EXPLAIN QUERY PLAN {sql}"),
         };
         let rows = self
-            .run_facets(Statement::from_string(backend, explain))
+            .run_facets(Statement::from_sql_and_values(backend, explain, values))
             .await?;
         Ok(rows
             .iter()

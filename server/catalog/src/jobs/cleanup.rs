@@ -4,10 +4,9 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 
 use super::plan::{self, Change, CleanupOptions, Intermediate, JobFacts, Plan, Reason, Status};
@@ -35,12 +34,13 @@ pub struct JobCleared {
 impl Catalog {
     /// The planner's view of a project's jobs. A project may hold 100,000
     /// jobs: only the columns the planner reads are fetched, as tuples, in
-    /// three queries run at once, each one statement for the whole project.
+    /// four queries run at once, each one statement for the whole project.
     async fn job_facts(
         &self,
         project: &project::Model,
         workspace: Option<i32>,
     ) -> Result<Vec<JobFacts>> {
+        let of_project = || super::report::project_jobs(project.id);
         let jobs = job::Entity::find()
             .select_only()
             .columns([
@@ -55,40 +55,31 @@ impl Catalog {
             .filter(job::Column::ProjectId.eq(project.id))
             .into_tuple::<(i64, String, String, String, bool, bool, i64)>()
             .all(&self.db);
-        // Each intermediate result with whether a downstream job reads it,
-        // decided in the database: one row per result, no input rows or
-        // JSON brought over. Reading a name out of the inputs' JSON array
-        // is the one thing the two engines spell differently.
-        let reads_it = match self.db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => "i.results::jsonb ? r.name",
-            _ => "EXISTS (SELECT 1 FROM json_each(i.results) e WHERE e.value = r.name)",
-        };
-        let intermediates_sql = format!(
-            "SELECT r.job_id, r.name, r.size_bytes, EXISTS (SELECT 1 FROM job_input i \
-             WHERE i.upstream_job_id = r.job_id AND {reads_it}) AS used \
-             FROM job_result r JOIN job j ON j.id = r.job_id \
-             WHERE j.project_id = {} AND r.intermediate",
-            project.id
-        );
-        let intermediates = async {
-            let rows = self
-                .db
-                .query_all_raw(sea_orm::Statement::from_string(
-                    self.db.get_database_backend(),
-                    intermediates_sql,
-                ))
-                .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok((
-                        row.try_get_by_index::<i64>(0)?,
-                        row.try_get_by_index::<String>(1)?,
-                        row.try_get_by_index::<i64>(2)?,
-                        row.try_get_by_index::<bool>(3)?,
-                    ))
-                })
-                .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()
-        };
+        let intermediates = job_result::Entity::find()
+            .select_only()
+            .columns([
+                job_result::Column::JobId,
+                job_result::Column::Name,
+                job_result::Column::SizeBytes,
+            ])
+            .filter(job_result::Column::JobId.in_subquery(of_project()))
+            .filter(job_result::Column::Intermediate.eq(true))
+            .into_tuple::<(i64, String, i64)>()
+            .all(&self.db);
+        // Which intermediate results downstream jobs read: only the inputs of
+        // jobs that have intermediates matter.
+        let with_intermediates = sea_orm::sea_query::Query::select()
+            .column(job_result::Column::JobId)
+            .from(job_result::Entity)
+            .and_where(Expr::col(job_result::Column::Intermediate).eq(true))
+            .and_where(Expr::col(job_result::Column::JobId).in_subquery(of_project()))
+            .to_owned();
+        let reads = job_input::Entity::find()
+            .select_only()
+            .columns([job_input::Column::UpstreamJobId, job_input::Column::Results])
+            .filter(job_input::Column::UpstreamJobId.in_subquery(with_intermediates))
+            .into_tuple::<(i64, serde_json::Value)>()
+            .all(&self.db);
         // Workspaces matter only to a workspace's cleanup, and then only
         // membership of that one.
         let members = async {
@@ -105,20 +96,28 @@ impl Catalog {
                 }
             }
         };
-        let (jobs, intermediates, members) = futures::try_join!(jobs, intermediates, members)?;
+        let (jobs, intermediates, reads, members) =
+            futures::try_join!(jobs, intermediates, reads, members)?;
 
+        let mut used: HashMap<i64, Vec<String>> = HashMap::new();
+        for (upstream, names) in reads {
+            if let serde_json::Value::Array(names) = names {
+                used.entry(upstream).or_default().extend(
+                    names
+                        .into_iter()
+                        .filter_map(|n| n.as_str().map(str::to_owned)),
+                );
+            }
+        }
         let members: std::collections::HashSet<i64> = members.into_iter().collect();
-        let mut results: HashMap<i64, Vec<Intermediate>> = HashMap::new();
-        for (job_id, name, size, used_downstream) in intermediates {
-            results.entry(job_id).or_default().push(Intermediate {
-                name,
-                size_bytes: Ord::max(size, 0) as u64,
-                used_downstream,
-            });
+        let mut results: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+        for (job_id, name, size) in intermediates {
+            results.entry(job_id).or_default().push((name, size));
         }
         jobs.into_iter()
             .map(
                 |(id, uid, category, status, is_final, is_ancestor_of_final, size)| {
+                    let used_here = used.get(&id);
                     Ok(JobFacts {
                         id,
                         category: category.parse().map_err(crate::auth::corrupt)?,
@@ -126,7 +125,16 @@ impl Catalog {
                         is_final,
                         is_ancestor_of_final,
                         size_bytes: Ord::max(size, 0) as u64,
-                        intermediates: results.remove(&id).unwrap_or_default(),
+                        intermediates: results
+                            .remove(&id)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(name, size)| Intermediate {
+                                used_downstream: used_here.is_some_and(|u| u.contains(&name)),
+                                name,
+                                size_bytes: Ord::max(size, 0) as u64,
+                            })
+                            .collect(),
                         workspaces: workspace
                             .filter(|_| members.contains(&id))
                             .into_iter()
