@@ -190,9 +190,10 @@ pub(crate) fn by_uid<T>(result: catalog::Result<T>) -> async_graphql::Result<T> 
         .gql()
 }
 
-/// Errors of `reportJob`: the catalog's paths are within `input`, except the
-/// project, which is an argument of its own.
-fn in_input<T>(result: catalog::Result<T>) -> async_graphql::Result<T> {
+/// Errors of a mutation taking `project` and `input` (`reportJob`,
+/// `reportSession`, `createPublication`): the catalog's paths are within
+/// `input`, except the project, which is an argument of its own.
+pub(crate) fn in_input<T>(result: catalog::Result<T>) -> async_graphql::Result<T> {
     match result {
         Err(err) if err.field() == Some("project") => Err(err).gql(),
         other => other.gql_in("input"),

@@ -9,6 +9,7 @@ use strata_catalog::publications::{self as catalog_publications, Coverage, NewPu
 use strata_datacite::Resource;
 
 use super::context::request;
+use super::job::in_input;
 use crate::error::{IntoGraphql, bad_input};
 
 /// DataCite's DOI states.
@@ -297,10 +298,9 @@ impl PublicationMutation {
             coverage: input.coverage(),
             release_at: input.release_at,
         };
-        match r.catalog.create_publication(&r.scope, &project, new).await {
-            Err(err) if err.field() == Some("project") => Err(err).gql(),
-            other => Ok(Publication(other.gql_in("input")?)),
-        }
+        Ok(Publication(in_input(
+            r.catalog.create_publication(&r.scope, &project, new).await,
+        )?))
     }
 
     /// Replaces a draft's metadata, datasets (when given) and release date

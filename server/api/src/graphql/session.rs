@@ -7,7 +7,7 @@ use strata_catalog::CatalogError;
 use strata_catalog::sessions as catalog_sessions;
 
 use super::context::request;
-use super::job::{by_uid, int};
+use super::job::{by_uid, in_input, int};
 use crate::error::IntoGraphql;
 
 /// Where a session is in its life.
@@ -207,11 +207,7 @@ impl SessionMutation {
                 .map_or_else(|| serde_json::json!({}), |p| p.0),
             workspace: input.workspace,
         };
-        let result = r.catalog.report_session(&r.scope, &project, new).await;
-        match result {
-            Err(err) if err.field() == Some("project") => Err(err).gql(),
-            other => Ok(other.gql_in("input")?.into()),
-        }
+        Ok(in_input(r.catalog.report_session(&r.scope, &project, new).await)?.into())
     }
 
     /// Records results a session wrote into its folder (project depositors),

@@ -52,59 +52,31 @@ impl Catalog {
         })
     }
 
-    /// Writes the project's file and the publication's (or removes it when
-    /// the draft was deleted).
+    /// Writes the project's file and the publication's.
     async fn write_publication_export(
         &self,
         project: &project::Model,
-        publication_id: i32,
-        number: Option<i32>,
+        row: &publication::Model,
     ) -> Result<()> {
         self.write_export(project, None).await?;
-        let dir = publications_dir(Path::new(&project.directory));
-        let row = publication::Entity::find_by_id(publication_id)
-            .one(&self.db)
-            .await?;
-        let write = match &row {
-            Some(row) => Some((
-                dir.join(format!("{}.json", row.number)),
-                serde_json::to_vec_pretty(&self.publication_export(row).await?)
-                    .expect("an export serialises"),
-            )),
-            None => None,
-        };
-        let gone = number.map(|n| dir.join(format!("{n}.json")));
-        blocking(move || -> std::io::Result<()> {
-            match (write, gone) {
-                (Some((path, bytes)), _) => write_atomic(&path, &bytes),
-                (None, Some(path)) => match std::fs::remove_file(path) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-                    _ => Ok(()),
-                },
-                (None, None) => Ok(()),
-            }
-        })
-        .await
-        .map_err(|e| {
-            CatalogError::Filesystem(format!("writing the export of {}: {e}", project.code))
-        })
+        let path =
+            publications_dir(Path::new(&project.directory)).join(format!("{}.json", row.number));
+        let bytes = serde_json::to_vec_pretty(&self.publication_export(row).await?)
+            .expect("an export serialises");
+        blocking(move || write_atomic(&path, &bytes))
+            .await
+            .map_err(|e| {
+                CatalogError::Filesystem(format!("writing the export of {}: {e}", project.code))
+            })
     }
 
-    /// Continuous export after a publication changed; a failure is logged,
-    /// not undone.
+    /// Continuous export after a publication changed (a deleted draft's file
+    /// is pruned with the rest); a failure is logged, not undone.
     pub(crate) async fn export_publication_after_change(
         &self,
         project: &project::Model,
         publication_id: i32,
     ) {
-        let number = publication::Entity::find_by_id(publication_id)
-            .one(&self.db)
-            .await
-            .ok()
-            .flatten()
-            .map(|p| p.number);
-        // A deleted draft's number: the largest issued is the one to look
-        // for only if the row is gone; the file name is found by scanning.
         let result = async {
             let Some(project) = project::Entity::find_by_id(project.id)
                 .one(&self.db)
@@ -113,15 +85,16 @@ impl Catalog {
             else {
                 return Ok(());
             };
-            if number.is_none() {
-                // The draft is gone: prune files of publications not in the catalog.
-                return self
+            match publication::Entity::find_by_id(publication_id)
+                .one(&self.db)
+                .await?
+            {
+                Some(row) => self.write_publication_export(&project, &row).await,
+                None => self
                     .write_full_publications_export(&project)
                     .await
-                    .map(|_| ());
+                    .map(|_| ()),
             }
-            self.write_publication_export(&project, publication_id, number)
-                .await
         }
         .await;
         if let Err(err) = result {
@@ -225,12 +198,12 @@ pub(crate) async fn import_publications(
 ) -> Result<()> {
     let mut ids: HashMap<i32, i32> = HashMap::new();
     for p in publications {
-        if let Some(other) = publication::Entity::find()
+        if publication::Entity::find()
             .filter(publication::Column::Doi.eq(p.doi.to_lowercase()))
             .one(txn)
             .await?
+            .is_some()
         {
-            let _ = other;
             return Err(CatalogError::conflict(
                 Some("path"),
                 format!(
