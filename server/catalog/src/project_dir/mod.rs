@@ -27,6 +27,7 @@ mod lifecycle;
 pub mod lock;
 mod processing;
 mod publications;
+mod read;
 mod relink;
 mod stats;
 
