@@ -19,6 +19,7 @@ mod m20261121_000010_instance_and_project_storage;
 mod m20261121_000011_job_results;
 mod m20261122_000001_sessions;
 mod m20261122_000002_publication_lifecycle;
+mod m20261203_000001_result_readers;
 mod util;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000011_job_results::Migration),
             Box::new(m20261122_000001_sessions::Migration),
             Box::new(m20261122_000002_publication_lifecycle::Migration),
+            Box::new(m20261203_000001_result_readers::Migration),
         ]
     }
 }

@@ -308,3 +308,72 @@ async fn killed_and_failed_jobs_are_cleared_unless_marked_completed_and_running_
     assert_eq!(status(&running), Some(Status::Running));
     assert!(folder(root, &running).join("writing.mrc").exists());
 }
+
+/// The intermediate results a cleanup would clear from `uid`, by name.
+async fn intermediates_to_clear(c: &Catalog, uid: &str) -> Vec<String> {
+    let options = CleanupOptions {
+        intermediate_results: true,
+        ..CleanupOptions::default()
+    };
+    let plan = c
+        .cleanup_preview(&Scope::system(), "ML", None, options)
+        .await
+        .unwrap();
+    plan.jobs
+        .into_iter()
+        .filter(|p| p.uid == uid)
+        .flat_map(|p| match p.change {
+            strata_catalog::jobs::plan::Change::ClearIntermediates { names } => names,
+            other => panic!("{uid}: expected only intermediates cleared, got {other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_intermediate_stays_protected_whatever_the_order_its_reader_and_it_were_reported() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let c = catalog(root).await;
+    let scope = Scope::system();
+    // The refinement is reported with nothing written yet, and its reader
+    // names an iteration that does not exist yet (pipelines report as they go).
+    let refine = job(&c, root, Category::Other, &[], &[("map", 10)], &[]).await;
+    let reader = job(
+        &c,
+        root,
+        Category::Other,
+        &[(&refine, &["iter_002"])],
+        &[("branch", 10)],
+        &[],
+    )
+    .await;
+    let dir = folder(root, &refine);
+    for name in ["iter_001", "iter_002"] {
+        std::fs::write(dir.join(format!("{name}.mrc")), vec![1u8; 64]).unwrap();
+    }
+    let record = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| NewJobResult {
+                name: (*n).into(),
+                path: format!("{n}.mrc"),
+                intermediate: true,
+            })
+            .collect::<Vec<_>>()
+    };
+    c.record_job_results(&scope, "ML", &refine, record(&["iter_001", "iter_002"]))
+        .await
+        .unwrap();
+    assert_eq!(intermediates_to_clear(&c, &refine).await, ["iter_001"]);
+    // Recorded again (a re-measured size), it is still read downstream.
+    c.record_job_results(&scope, "ML", &refine, record(&["iter_002"]))
+        .await
+        .unwrap();
+    assert_eq!(intermediates_to_clear(&c, &refine).await, ["iter_001"]);
+    // Its reader deleted, nothing reads it any more.
+    c.delete_job(&scope, "ML", &reader).await.unwrap();
+    assert_eq!(
+        intermediates_to_clear(&c, &refine).await,
+        ["iter_001", "iter_002"]
+    );
+}

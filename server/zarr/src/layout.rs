@@ -66,6 +66,19 @@ impl Compression {
     /// What the pcodec variants use for 8-bit pixels.
     pub const FALLBACK_8BIT: Compression = Compression::BloscZstdBitshuffle { level: 1 };
 
+    /// The codec of the preview levels. Previews are what browsers draw (the
+    /// portal's viewers read them with zarrita), and no browser decodes
+    /// pcodec: they get blosc, whose share of the stored size is small (a
+    /// ÷4 preview is 1/16 of the pixels).
+    pub const fn for_preview(self) -> Compression {
+        match self {
+            Compression::Pcodec { .. } | Compression::PcodecAutoDelta { .. } => {
+                Compression::BloscZstdBitshuffle { level: 1 }
+            }
+            other => other,
+        }
+    }
+
     /// The inner chunks' codec chain: an array-to-bytes codec, then any bytes-to-bytes.
     fn codecs(self, dtype: Dtype) -> Vec<Value> {
         match self {

@@ -141,7 +141,14 @@ impl ImageWriter {
         let levels = plan_levels(&info.dims, info.dtype, &options);
         let array_docs: Vec<Value> = levels
             .iter()
-            .map(|l| array_metadata(l, info.dtype, options.compression))
+            .enumerate()
+            .map(|(i, l)| {
+                let compression = match i {
+                    0 => options.compression,
+                    _ => options.compression.for_preview(),
+                };
+                array_metadata(l, info.dtype, compression)
+            })
             .collect();
         let arrays = levels
             .iter()

@@ -99,8 +99,13 @@ fn build_python() -> PathBuf {
 
 #[test]
 fn zarr_python_reads_the_image_and_every_plane() {
-    // The default layout: pcodec tiles and one preview level of a quarter.
-    read_with_zarr_python(WriterOptions::default(), &["numcodecs.pcodec"], &["0", "1"]);
+    // The default layout: pcodec tiles and one preview level of a quarter,
+    // in blosc so that browsers can draw it.
+    read_with_zarr_python(
+        WriterOptions::default(),
+        &[&["numcodecs.pcodec"], &["bytes", "blosc"]],
+        &["0", "1"],
+    );
 }
 
 #[test]
@@ -111,12 +116,14 @@ fn zarr_python_reads_blosc_and_three_halving_levels() {
         preview_factor: 2,
         ..WriterOptions::default()
     };
-    read_with_zarr_python(options, &["bytes", "blosc"], &["0", "1", "2"]);
+    let blosc: &[&str] = &["bytes", "blosc"];
+    read_with_zarr_python(options, &[blosc, blosc, blosc], &["0", "1", "2"]);
 }
 
 /// Writes a stack with `options` (and small shards), has zarr-python read
 /// it, and checks what it saw: metadata, codecs, and every plane of every level.
-fn read_with_zarr_python(options: WriterOptions, inner_codecs: &[&str], datasets: &[&str]) {
+/// `inner_codecs` names each level's codecs, level 0 first.
+fn read_with_zarr_python(options: WriterOptions, inner_codecs: &[&[&str]], datasets: &[&str]) {
     // Odd sizes, several shards and tiles.
     let dims = Dims {
         t: 2,
@@ -164,7 +171,7 @@ fn read_with_zarr_python(options: WriterOptions, inner_codecs: &[&str], datasets
     let scales: Vec<_> = image.levels.iter().map(|l| l.scale).collect();
     assert_eq!(seen["scales"], serde_json::json!(scales));
 
-    for level in &image.levels {
+    for (level, inner_codecs) in image.levels.iter().zip(inner_codecs) {
         let layout = &level.layout;
         let seen = &seen["levels"][&layout.path];
         assert_eq!(

@@ -10,6 +10,8 @@ pub struct Model {
     pub path: String,
     pub intermediate: bool,
     pub size_bytes: i64,
+    /// A downstream job reads it (kept current by `jobs::readers`).
+    pub used_downstream: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 
-use super::plan::{self, Change, CleanupOptions, Intermediate, JobFacts, Plan, Reason, Status};
-use crate::entity::{job, job_input, job_result, job_workspace, project, session, workspace};
+use super::plan::{self, Change, CleanupOptions, Plan, Reason, Status};
+use crate::entity::{job, job_input, job_result, project, session, workspace};
 use crate::events::Event;
 use crate::project_dir::blocking;
 use crate::{Catalog, CatalogError, Result, Scope};
@@ -32,120 +32,6 @@ pub struct JobCleared {
 }
 
 impl Catalog {
-    /// The planner's view of a project's jobs. A project may hold 100,000
-    /// jobs: only the columns the planner reads are fetched, as tuples, in
-    /// four queries run at once, each one statement for the whole project.
-    async fn job_facts(
-        &self,
-        project: &project::Model,
-        workspace: Option<i32>,
-    ) -> Result<Vec<JobFacts>> {
-        let of_project = || super::report::project_jobs(project.id);
-        let jobs = job::Entity::find()
-            .select_only()
-            .columns([
-                job::Column::Id,
-                job::Column::Uid,
-                job::Column::Category,
-                job::Column::Status,
-                job::Column::IsFinal,
-                job::Column::IsAncestorOfFinal,
-                job::Column::SizeBytes,
-            ])
-            .filter(job::Column::ProjectId.eq(project.id))
-            .into_tuple::<(i64, String, String, String, bool, bool, i64)>()
-            .all(&self.db);
-        let intermediates = job_result::Entity::find()
-            .select_only()
-            .columns([
-                job_result::Column::JobId,
-                job_result::Column::Name,
-                job_result::Column::SizeBytes,
-            ])
-            .filter(job_result::Column::JobId.in_subquery(of_project()))
-            .filter(job_result::Column::Intermediate.eq(true))
-            .into_tuple::<(i64, String, i64)>()
-            .all(&self.db);
-        // Which intermediate results downstream jobs read: only the inputs of
-        // jobs that have intermediates matter.
-        let with_intermediates = sea_orm::sea_query::Query::select()
-            .column(job_result::Column::JobId)
-            .from(job_result::Entity)
-            .and_where(Expr::col(job_result::Column::Intermediate).eq(true))
-            .and_where(Expr::col(job_result::Column::JobId).in_subquery(of_project()))
-            .to_owned();
-        let reads = job_input::Entity::find()
-            .select_only()
-            .columns([job_input::Column::UpstreamJobId, job_input::Column::Results])
-            .filter(job_input::Column::UpstreamJobId.in_subquery(with_intermediates))
-            .into_tuple::<(i64, serde_json::Value)>()
-            .all(&self.db);
-        // Workspaces matter only to a workspace's cleanup, and then only
-        // membership of that one.
-        let members = async {
-            match workspace {
-                None => Ok(Vec::new()),
-                Some(ws) => {
-                    job_workspace::Entity::find()
-                        .select_only()
-                        .column(job_workspace::Column::JobId)
-                        .filter(job_workspace::Column::WorkspaceId.eq(ws))
-                        .into_tuple::<i64>()
-                        .all(&self.db)
-                        .await
-                }
-            }
-        };
-        let (jobs, intermediates, reads, members) =
-            futures::try_join!(jobs, intermediates, reads, members)?;
-
-        let mut used: HashMap<i64, Vec<String>> = HashMap::new();
-        for (upstream, names) in reads {
-            if let serde_json::Value::Array(names) = names {
-                used.entry(upstream).or_default().extend(
-                    names
-                        .into_iter()
-                        .filter_map(|n| n.as_str().map(str::to_owned)),
-                );
-            }
-        }
-        let members: std::collections::HashSet<i64> = members.into_iter().collect();
-        let mut results: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
-        for (job_id, name, size) in intermediates {
-            results.entry(job_id).or_default().push((name, size));
-        }
-        jobs.into_iter()
-            .map(
-                |(id, uid, category, status, is_final, is_ancestor_of_final, size)| {
-                    let used_here = used.get(&id);
-                    Ok(JobFacts {
-                        id,
-                        category: category.parse().map_err(crate::auth::corrupt)?,
-                        status: status.parse().map_err(crate::auth::corrupt)?,
-                        is_final,
-                        is_ancestor_of_final,
-                        size_bytes: Ord::max(size, 0) as u64,
-                        intermediates: results
-                            .remove(&id)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|(name, size)| Intermediate {
-                                used_downstream: used_here.is_some_and(|u| u.contains(&name)),
-                                name,
-                                size_bytes: Ord::max(size, 0) as u64,
-                            })
-                            .collect(),
-                        workspaces: workspace
-                            .filter(|_| members.contains(&id))
-                            .into_iter()
-                            .collect(),
-                        uid,
-                    })
-                },
-            )
-            .collect()
-    }
-
     /// The bytes of each session in the project, or in the workspace.
     async fn session_sizes(
         &self,
@@ -382,7 +268,16 @@ impl Catalog {
             }
             match change {
                 Change::Delete => {
+                    // Its inputs go with it: what it read may now be unread.
+                    let upstream: Vec<i64> = job_input::Entity::find()
+                        .select_only()
+                        .column(job_input::Column::UpstreamJobId)
+                        .filter(job_input::Column::JobId.eq(row.id))
+                        .into_tuple()
+                        .all(&txn)
+                        .await?;
                     job::Entity::delete_by_id(row.id).exec(&txn).await?;
+                    super::refresh_used_downstream(&txn, &upstream).await?;
                 }
                 Change::Clear => {
                     let mut active: job::ActiveModel = row.clone().into();

@@ -147,6 +147,7 @@ impl Catalog {
         .insert(&txn)
         .await?;
         let mut seen = BTreeSet::new();
+        let mut upstream_ids = Vec::with_capacity(new.inputs.len());
         for (i, input) in new.inputs.iter().enumerate() {
             if !seen.insert(input.job.clone()) {
                 return Err(CatalogError::invalid(
@@ -170,7 +171,9 @@ impl Catalog {
             }
             .insert(&txn)
             .await?;
+            upstream_ids.push(upstream.id);
         }
+        super::refresh_used_downstream(&txn, &upstream_ids).await?;
         for name in new.workspaces.iter().collect::<BTreeSet<_>>() {
             let ws = self.workspace_for(&txn, &project, name).await?;
             job_workspace::ActiveModel {
@@ -273,6 +276,8 @@ impl Catalog {
             .insert(&txn)
             .await?;
         }
+        // A result recorded again may be one a downstream job already reads.
+        super::refresh_used_downstream(&txn, &[row.id]).await?;
         let total: i64 = job_result::Entity::find()
             .filter(job_result::Column::JobId.eq(row.id))
             .all(&txn)

@@ -496,5 +496,7 @@ pub(crate) async fn import_processing(
             .await?;
         }
     }
+    let imported: Vec<i64> = job_ids.values().copied().collect();
+    crate::jobs::refresh_used_downstream(txn, &imported).await?;
     crate::jobs::recompute_ancestors(txn, project_id).await
 }
