@@ -156,24 +156,43 @@ impl Catalog {
                     .collect::<Result<Vec<_>>>()
             })
             .collect::<Result<Vec<_>>>()?;
-        let given: std::collections::HashSet<i32> = parameter::Entity::find()
+        let stored = parameter::Entity::find()
             .filter(parameter::Column::DatasetId.eq(claim.dataset_id))
             .all(txn)
-            .await?
+            .await?;
+        let given: std::collections::HashSet<i32> =
+            stored.iter().map(|p| p.parameter_type_id).collect();
+        let extracted: Vec<NewParameter> = extracted
             .into_iter()
-            .map(|p| p.parameter_type_id)
+            .filter(|p| {
+                self.parameter_ids
+                    .get(&p.name)
+                    .is_none_or(|id| !given.contains(id))
+            })
             .collect();
-        let extracted = check_all(
-            "extracted parameters",
-            extracted
-                .into_iter()
-                .filter(|p| {
-                    self.parameter_ids
-                        .get(&p.name)
-                        .is_none_or(|id| !given.contains(id))
-                })
-                .collect(),
-        )?;
+        // A group's requirements hold for the dataset's values together: the
+        // depositor may give part of a group and the files the rest. The
+        // extracted come first, so errors index them as read; only they are
+        // written here.
+        let name_of: std::collections::HashMap<i32, &str> = self
+            .parameter_ids
+            .iter()
+            .map(|(name, id)| (*id, name.as_str()))
+            .collect();
+        let reading = extracted.len();
+        let mut together = extracted;
+        for p in stored {
+            let Some(name) = name_of.get(&p.parameter_type_id) else {
+                continue;
+            };
+            together.push(NewParameter {
+                name: (*name).to_owned(),
+                value: serde_json::from_value(p.value_as_given).map_err(crate::auth::corrupt)?,
+                unit: p.unit_as_given,
+            });
+        }
+        let mut extracted = check_all("extracted parameters", together)?;
+        extracted.truncate(reading);
         let row = dataset::Entity::find_by_id(claim.dataset_id)
             .one(txn)
             .await?

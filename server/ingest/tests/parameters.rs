@@ -203,3 +203,43 @@ async fn a_tilt_series_mdoc_gives_each_tilt_its_angle_and_the_series_its_range()
         .map(|(_, v)| v.clone());
     assert_eq!(defocus, Some(ParameterValue::Number(-3.1)));
 }
+
+#[tokio::test]
+async fn a_group_given_in_part_by_the_depositor_is_completed_from_the_files() {
+    let w = world().await;
+    tilt_series(&w.sources.join("ts.mrc"), &[-6.0, -3.0, 0.0, 3.0, 6.0]);
+    let manifest = w.manifest(&[(ID, "ts.mrc")]);
+    // The depositor gives the range (wider than what was recorded: the plan),
+    // the files the count and the total dose: the group's requirements hold
+    // for the two together.
+    let config = UploadConfig {
+        upload_type: UploadType::Frames,
+        technique: Technique::CryoEt,
+        parameters: [
+            ("EMTS_tilt_min".to_owned(), serde_json::json!(-60.0)),
+            ("EMTS_tilt_max".to_owned(), serde_json::json!(60.0)),
+        ]
+        .into_iter()
+        .collect(),
+        ..UploadConfig::default()
+    };
+    w.ingest(&manifest, &config).await.remove(0).unwrap();
+
+    let dataset = w.catalog.dataset(&Scope::system(), ID).await.unwrap();
+    let parameters = w.catalog.parameters_of(&[dataset.id]).await.unwrap()[&dataset.id].clone();
+    let of = |name: &str| {
+        parameters
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name} in {parameters:?}"))
+            .canonical_number
+    };
+    assert_eq!(
+        of("EMTS_tilt_min"),
+        Some(-60.0),
+        "the depositor's value wins"
+    );
+    assert_eq!(of("EMTS_tilt_max"), Some(60.0));
+    assert_eq!(of("EMTS_tilt_count"), Some(5.0), "read from the files");
+    assert_eq!(of("EMTS_total_dose"), Some(10.0));
+}
