@@ -12,6 +12,7 @@ use strata_catalog::{Catalog, Scope};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+pub mod browser;
 pub mod python;
 
 pub const TEST_DATABASE_ENV: &str = "STRATA_TEST_DATABASE_URL";

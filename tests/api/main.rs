@@ -12,6 +12,7 @@ mod jobs;
 mod lineage;
 mod oai;
 mod parameters;
+mod portal;
 mod projects;
 mod publications;
 mod restack;

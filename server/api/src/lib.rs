@@ -1,5 +1,6 @@
 //! strata's HTTP layer: GraphQL at `/graphql` (GraphiQL on GET, served from
-//! strata itself), `/healthz`, and the middleware every request goes through.
+//! strata itself), the data endpoints, the built portal at `/portal/` when
+//! configured, `/healthz`, and the middleware every request goes through.
 //! Only this crate knows poem and async-graphql.
 
 mod data;
@@ -12,10 +13,11 @@ pub mod oai;
 mod request_id;
 
 use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use poem::http::{StatusCode, header};
-use poem::middleware::SizeLimit;
+use poem::endpoint::StaticFilesEndpoint;
+use poem::http::{Method, StatusCode, header};
+use poem::middleware::{Cors, SizeLimit};
 use poem::web::websocket::WebSocket;
-use poem::web::{Data, Json};
+use poem::web::{Data, Json, Redirect};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use std::sync::Arc;
 
@@ -40,6 +42,8 @@ pub struct AppState {
     verified: Arc<data::VerifiedObjects>,
     /// How `/oai` names itself.
     pub oai: OaiSettings,
+    /// A built portal (`strata portal build`) served at `/portal/`.
+    pub portal: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -54,7 +58,14 @@ impl AppState {
             schema: graphql::schema_with(landings),
             verified: Arc::default(),
             oai: OaiSettings::default(),
+            portal: None,
         }
+    }
+
+    /// Serves the static portal in `dir` at `/portal/`, with `/` sent there.
+    pub fn with_portal(mut self, dir: std::path::PathBuf) -> Self {
+        self.portal = Some(dir);
+        self
     }
 
     /// The OAI-PMH provider's names (`[oai]`).
@@ -66,7 +77,7 @@ impl AppState {
 
 /// The whole application, ready to be served.
 pub fn app(state: AppState) -> impl Endpoint {
-    Route::new()
+    let mut route = Route::new()
         .at(
             "/graphql",
             get(graphiql::page)
@@ -79,9 +90,41 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/datasets/:identifier/upload", poem::post(data::upload))
         .at("/doi/*doi", get(doi::resolve))
         .at("/oai", get(oai::endpoint).post(oai::endpoint))
-        .at("/healthz", get(healthz))
-        .data(state)
-        .with(request_id::RequestId)
+        .at("/healthz", get(healthz));
+    if let Some(dir) = &state.portal {
+        route = route
+            .nest(
+                "/portal",
+                StaticFilesEndpoint::new(dir)
+                    .index_file("index.html")
+                    .redirect_to_slash_directory(),
+            )
+            .at("/", get(to_portal));
+    }
+    route.data(state).with(cors()).with(request_id::RequestId)
+}
+
+/// A portal or a collaborator's page hosted elsewhere (a bucket, a CDN)
+/// reads GraphQL, `/files` and `/zarr` from here: any origin may, without
+/// cookies (a token travels in `Authorization`, never implicitly), and the
+/// viewers' ranged reads need `Content-Range` exposed.
+fn cors() -> Cors {
+    Cors::new()
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::RANGE])
+        .expose_headers([
+            header::CONTENT_RANGE,
+            header::CONTENT_LENGTH,
+            header::ACCEPT_RANGES,
+            header::ETAG,
+        ])
+        .allow_credentials(false)
+        .max_age(3600)
+}
+
+#[handler]
+fn to_portal() -> Redirect {
+    Redirect::see_other("/portal/")
 }
 
 /// The caller's scope from the `Authorization` header: anonymous without one.

@@ -30,6 +30,10 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// One command on a fresh machine: a data directory with sample data of
+    /// every technique (ingested, linked, a DOI published, one dataset
+    /// private), the portal, and the server at http://127.0.0.1:8080.
+    Demo(DemoArgs),
     /// Serve GraphQL (and GraphiQL) at /graphql and /healthz.
     Serve {
         /// Address to listen on (STRATA_BIND; default 127.0.0.1:8080).
@@ -81,6 +85,42 @@ pub enum Command {
     /// would free, then run it (needs direct access to the catalog).
     #[command(subcommand)]
     Cleanup(CleanupCommand),
+    /// The static portal: build it from the catalog (in-process, or from a
+    /// server with --server) as an anonymous visitor sees it.
+    #[command(subcommand)]
+    Portal(PortalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PortalCommand {
+    /// Write the static site (home, search, projects, dataset and DOI pages)
+    /// into a directory, replaced whole when the build succeeds.
+    Build(PortalBuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PortalBuildArgs {
+    /// Where the site goes.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Ask this server's /graphql (e.g. https://strata.example.org) instead
+    /// of the catalog in-process.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// The data server the pages link files and Zarr images to (default:
+    /// --server, or none: the site's own origin).
+    #[arg(long, value_name = "URL")]
+    pub data_url: Option<String>,
+    /// Datasets per GraphQL request (the server's complexity limit allows
+    /// up to 300 with the portal's selection).
+    #[arg(long, default_value_t = 100)]
+    pub page_size: usize,
+    /// The site's name, in every page's title.
+    #[arg(long, default_value = "strata data portal")]
+    pub site_name: String,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -406,6 +446,16 @@ pub enum InstrumentCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to serve on (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub bind: Option<String>,
+    /// Make the demo (or check the earlier one) and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct IngestArgs {
     /// CSV with dataset_id, file_name, description, parent_dataset_id, positions.
     #[arg(long, value_name = "CSV")]
@@ -560,6 +610,7 @@ impl Cli {
     pub fn overrides(&self) -> Overrides {
         let bind = match &self.command {
             Command::Serve { bind } => bind.clone(),
+            Command::Demo(args) => args.bind.clone(),
             _ => None,
         };
         Overrides {

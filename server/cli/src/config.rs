@@ -35,6 +35,10 @@ pub struct Config {
     /// The OAI-PMH provider at `/oai` (`[oai]`).
     #[serde(default)]
     pub oai: OaiConfig,
+    /// A site built by `strata portal build`, served at `/portal/` (`/`
+    /// redirects there); relative to the working directory.
+    #[serde(default)]
+    pub portal_dir: Option<PathBuf>,
 }
 
 /// `[oai]`: how the OAI-PMH provider names itself. Unset values come from the
@@ -151,6 +155,7 @@ impl Default for Config {
             s3: None,
             doi: None,
             oai: OaiConfig::default(),
+            portal_dir: None,
         }
     }
 }

@@ -18,6 +18,7 @@ async fn main() -> ExitCode {
     };
     telemetry::init(&config);
     let result = match cli.command {
+        Command::Demo(args) => commands::demo::run(&config, args).await,
         Command::Serve { .. } => commands::serve::run(&config).await,
         Command::ExportSchema { out } => commands::export_schema::run(out.as_deref()),
         Command::Token(cmd) => commands::token::run(&config, cmd).await,
@@ -33,6 +34,7 @@ async fn main() -> ExitCode {
         Command::Session(cmd) => commands::session::run(&config, cmd).await,
         Command::Doi(cmd) => commands::doi::run(&config, cmd).await,
         Command::Cleanup(cmd) => commands::cleanup::run(&config, cmd).await,
+        Command::Portal(cmd) => commands::portal::run(&config, cmd).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -105,16 +105,28 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
+        let mut state =
+            AppState::new(catalog, store, config.staging_dir()).with_oai(strata_api::OaiSettings {
+                repository_id: config.oai.repository_id.clone(),
+                repository_name: config.oai.repository_name.clone(),
+                base_url: config.oai.base_url.clone(),
+                admin_email: config.oai.admin_email.clone(),
+                page_size: config.oai.page_size.max(1),
+            });
+        if let Some(portal) = &config.portal_dir {
+            // Configured but not built is a mistake to say at start, not a
+            // 404 on every page later.
+            if !portal.join("index.html").is_file() {
+                anyhow::bail!(
+                    "portal_dir {} holds no built portal (no index.html): run `strata portal build --out {}`",
+                    portal.display(),
+                    portal.display()
+                );
+            }
+            state = state.with_portal(portal.clone());
+        }
         Ok(Self {
-            state: AppState::new(catalog, store, config.staging_dir()).with_oai(
-                strata_api::OaiSettings {
-                    repository_id: config.oai.repository_id.clone(),
-                    repository_name: config.oai.repository_name.clone(),
-                    base_url: config.oai.base_url.clone(),
-                    admin_email: config.oai.admin_email.clone(),
-                    page_size: config.oai.page_size.max(1),
-                },
-            ),
+            state,
             acceptor,
             address,
         })

@@ -1,10 +1,12 @@
 pub mod cleanup;
+pub mod demo;
 pub mod doi;
 pub mod download;
 pub mod export_schema;
 pub mod ingest;
 pub mod instrument;
 pub mod job;
+pub mod portal;
 pub mod progress;
 pub mod project;
 pub mod query;
