@@ -16,6 +16,15 @@ window.addEventListener("DOMContentLoaded", () => {
     showSubResults: false,
     resetStyles: false,
   });
+  // Pagefind's input has a placeholder but no label: give it a visible one.
+  const input = document.querySelector("#search input");
+  if (input && !input.labels?.length) {
+    input.id ||= "search-input";
+    const label = document.createElement("label");
+    label.htmlFor = input.id;
+    label.textContent = "Search the public datasets";
+    input.before(label);
+  }
   const q = new URLSearchParams(window.location.search).get("q");
   if (q) ui.triggerSearch(q);
 });

@@ -212,7 +212,7 @@ pub fn svg(layout: &Layout, dataset: &str) -> String {
     let descendants = layout.nodes.iter().filter(|n| n.layer > 0).count();
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="lineage" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" aria-labelledby="lineage-title-{id} lineage-desc-{id}"><title id="lineage-title-{id}">Lineage of {name}</title><desc id="lineage-desc-{id}">{ancestors} ancestor(s) to the left, {descendants} descendant(s) to the right; arrows go from an input to what was made from it.</desc>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="lineage" role="group" width="{w}" height="{h}" viewBox="0 0 {w} {h}" aria-labelledby="lineage-title-{id} lineage-desc-{id}"><title id="lineage-title-{id}">Lineage of {name}</title><desc id="lineage-desc-{id}">{ancestors} ancestor(s) to the left, {descendants} descendant(s) to the right; arrows go from an input to what was made from it.</desc>"#,
         w = layout.width,
         h = layout.height,
         name = html(dataset),

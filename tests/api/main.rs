@@ -13,6 +13,7 @@ mod lineage;
 mod oai;
 mod parameters;
 mod portal;
+mod portal_browser;
 mod projects;
 mod publications;
 mod restack;

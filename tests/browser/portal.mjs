@@ -301,11 +301,14 @@ async function visit(context, base, spec, found) {
       fs.mkdirSync(checks.screenshots, { recursive: true });
       await page.screenshot({ path: path.join(checks.screenshots, `${label.replace(/[^\w.-]+/g, "_") || "root"}.png`), fullPage: true });
     }
-    const links = await page.$$eval("a[href]", (as) => as.map((a) => a.href));
+    // An SVG <a> (the lineage graph) has an SVGAnimatedString for href.
+    const links = await page.$$eval("a[href]", (as) =>
+      as.map((a) => (typeof a.href === "string" ? a.href : new URL(a.href.baseVal, document.baseURI).href)));
     for (const link of links) {
       const u = new URL(link);
       u.hash = "";
-      if (u.origin === new URL(base).origin && /(\/|\.html?)$/.test(u.pathname)) found.add(u.href);
+      // Pages of the site only: under the base, not the data server's paths.
+      if (u.href.startsWith(new URL(base).href) && /(\/|\.html?)$/.test(u.pathname)) found.add(u.href);
     }
     found.add(new URL(url).href);
   } catch (error) {
@@ -414,7 +417,7 @@ try {
       const next = [...found].find((u) => !visited.has(u));
       if (!next) break;
       visited.add(next);
-      await visit(context, base, { path: new URL(next).pathname.slice(1) || "./" }, found);
+      await visit(context, base, { path: next }, found);
     }
     record(visited.size < max || ![...found].some((u) => !visited.has(u)),
       `crawled ${visited.size} pages`, visited.size >= max ? `stopped at maxPages ${max}` : "");

@@ -15,8 +15,9 @@
 //! x-neighbours): on noisy 12-bit camera data the whole image is 53.7% of
 //! the raw pixels (level 0 50.8%), where blosc (bit-shuffle + zstd) cannot go
 //! below 56% for level 0 alone, though it is ~2.5× faster (numbers in
-//! `benches/ingest.rs` output). Preview levels are blosc-compressed all
-//! the same: browsers draw them (zarrita) and none decodes pcodec. The group
+//! `benches/ingest.rs` output). Preview levels (and level 0 of an image too
+//! small for a preview) are blosc-compressed all the same: browsers draw
+//! them (zarrita) and none decodes pcodec. The group
 //! `zarr.json` carries the OME
 //! attributes and the arrays' metadata consolidated inline.
 //!

@@ -143,8 +143,11 @@ impl ImageWriter {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                let compression = match i {
-                    0 => options.compression,
+                // Browsers draw the smallest level: an image too small for a
+                // preview is its own, and is encoded as previews are.
+                let compression = match (i, levels.len()) {
+                    (0, 1) => options.compression.for_preview(),
+                    (0, _) => options.compression,
                     _ => options.compression.for_preview(),
                 };
                 array_metadata(l, info.dtype, compression)
