@@ -249,10 +249,12 @@ impl Catalog {
     /// pages through and `count_datasets` counts. Errors name the offending
     /// input as `filter.…` or `parameterBuckets[i].…`.
     ///
-    /// One statement: the matches are read once into a materialised CTE, and
-    /// each count is a GROUP BY over it. (Measured on 1 M datasets: eight
-    /// concurrent GROUP BYs over the dataset table took 2.1 s for a year of
-    /// data on two cores; one pass, a fraction of it — see BENCHMARKS.md.)
+    /// On SQLite one statement: the matches are read once into a
+    /// materialised CTE, and each count is a GROUP BY over it. On PostgreSQL
+    /// two, run at once: the five lists in one GROUPING SETS pass over the
+    /// matches, and the buckets over a materialised CTE of their values.
+    /// (Measured on 1 M datasets: eight concurrent GROUP BYs over the dataset
+    /// table took 2.1 s for a year of data on two cores; see BENCHMARKS.md.)
     pub async fn dataset_facets(
         &self,
         scope: &Scope,
@@ -265,8 +267,27 @@ impl Catalog {
             .await
             .map_err(|e| e.within("filter"))?;
         let backend = self.db.get_database_backend();
-        let statement = backend.build(&self.facets_query(backend, condition, &histograms));
-        let rows = self.run_facets(statement).await?;
+        let rows = match backend {
+            // Two statements at once, on two connections: the lists in one
+            // pass (GROUPING SETS), the buckets over the matches' values.
+            DbBackend::Postgres => {
+                let lists = self.run_facets(Self::lists_query_pg(condition.clone()));
+                let buckets = async {
+                    if histograms.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let query = self.facets_query(backend, condition, &histograms, false);
+                    self.run_facets(backend.build(&query)).await
+                };
+                let (mut lists, buckets) = futures::try_join!(lists, buckets)?;
+                lists.extend(buckets);
+                lists
+            }
+            _ => {
+                let query = self.facets_query(backend, condition, &histograms, true);
+                self.run_facets(backend.build(&query)).await?
+            }
+        };
 
         let mut facets = DatasetFacets::default();
         let mut buckets: Vec<BTreeMap<i64, u64>> = vec![BTreeMap::new(); histograms.len()];
@@ -357,6 +378,43 @@ impl Catalog {
         Ok(facets)
     }
 
+    /// The five lists on PostgreSQL in one pass over the matches, as rows of
+    /// the answer's shape (`f, label, num, n, lo, hi`): a GROUP BY per list
+    /// over a materialised CTE cost more than reading the matches (measured
+    /// at a year of cryo-EM among 1 M datasets, BENCHMARKS.md).
+    fn lists_query_pg(condition: Condition) -> Statement {
+        let mut select = dataset::Entity::find().filter(condition).select_only();
+        select = select.expr_as(
+            Expr::cust("GROUPING(technique, kind, project_id, instrument_name, sample_name)"),
+            "g",
+        );
+        for facet in Facet::ALL {
+            select = select.column(facet.column());
+        }
+        let (sql, values) = select
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .into_query()
+            .build(PostgresQueryBuilder);
+        // GROUPING(…) has a bit per column, set when the row does not group
+        // by it: 15 is technique's set, 23 kind's, 27 project's, 29
+        // instrument's, 30 sample's. Datasets without an instrument or a
+        // sample are not listed.
+        let sql = format!(
+            "SELECT CAST(CASE q.g WHEN 15 THEN 0 WHEN 23 THEN 1 WHEN 27 THEN 2 WHEN 29 THEN 3 ELSE 4 END \
+                         AS bigint) AS f, \
+                    CAST(CASE q.g WHEN 15 THEN q.technique WHEN 23 THEN q.kind WHEN 27 THEN p.code \
+                         WHEN 29 THEN q.instrument_name ELSE q.sample_name END AS text) AS label, \
+                    CAST(NULL AS bigint) AS num, q.n, \
+                    CAST(NULL AS double precision) AS lo, CAST(NULL AS double precision) AS hi \
+             FROM ({sql} GROUP BY GROUPING SETS ((technique), (kind), (project_id), \
+                   (instrument_name), (sample_name))) AS q \
+             LEFT JOIN project p ON p.id = q.project_id \
+             WHERE q.g IN (15, 23, 27) OR (q.g = 29 AND q.instrument_name IS NOT NULL) \
+                OR (q.g = 30 AND q.sample_name IS NOT NULL)"
+        );
+        Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+    }
+
     /// Runs the facets' statement. On PostgreSQL, in a transaction of its
     /// own with two planner settings: with the default random_page_cost (4,
     /// for spinning disks) PostgreSQL prefers reading the whole table to
@@ -371,6 +429,9 @@ impl Catalog {
         txn.execute_unprepared("SET LOCAL random_page_cost = 1.1")
             .await?;
         txn.execute_unprepared("SET LOCAL jit = off").await?;
+        // Five hash tables of a GROUPING SETS pass stay in memory.
+        txn.execute_unprepared("SET LOCAL work_mem = '32MB'")
+            .await?;
         let rows = txn.query_all_raw(statement).await?;
         txn.commit().await?;
         Ok(rows)
@@ -390,7 +451,7 @@ impl Catalog {
             .await
             .map_err(|e| e.within("filter"))?;
         let backend = self.db.get_database_backend();
-        let query = self.facets_query(backend, condition, &histograms);
+        let query = self.facets_query(backend, condition, &histograms, true);
         // Bound values, as the server runs it: inlined, a bucket bound such
         // as 2.0 would print as an integer and make the width's division
         // an integer one.
@@ -425,16 +486,21 @@ impl Catalog {
     /// UNION ALL SELECT 100 + j, …, <bucket of vj>, COUNT(*) FROM m CROSS JOIN r GROUP BY …
     /// UNION ALL SELECT 200 + j, …, lo_j, hi_j FROM r
     /// ```
+    ///
+    /// Without `lists`, only the buckets and ranges (PostgreSQL counts the
+    /// lists in a statement of their own, [`Self::lists_query_pg`]).
     fn facets_query(
         &self,
         backend: DbBackend,
         condition: Condition,
         histograms: &[Histogram],
+        lists: bool,
     ) -> WithQuery {
         let m = Alias::new("m");
         let r = Alias::new("r");
         let mut matches = dataset::Entity::find().filter(condition).select_only();
-        for facet in Facet::ALL {
+        let facets: &[Facet] = if lists { &Facet::ALL } else { &[] };
+        for &facet in facets {
             matches = matches.column_as(facet.column(), facet.name());
         }
         for (j, h) in histograms.iter().enumerate() {
@@ -488,7 +554,7 @@ impl Catalog {
 
         let count = || Some(Expr::cust("COUNT(*)"));
         let mut branches: Vec<SelectStatement> = Vec::new();
-        for facet in Facet::ALL {
+        for &facet in facets {
             let value = Expr::col((m.clone(), facet.alias()));
             let mut b = match facet {
                 Facet::Project => {
