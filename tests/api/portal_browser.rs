@@ -60,7 +60,7 @@ async fn the_demo_portal_works_in_a_browser_and_shows_nothing_private() {
             {"path": "search/index.html"},
             {"path": "projects/CET/index.html"},
             {"path": format!("datasets/{RAW}/index.html"), "viewers": [{"kind": "tilt-series", "thumbnails": true}]},
-            {"path": format!("datasets/{ALIGNED}/index.html")},
+            {"path": format!("datasets/{ALIGNED}/index.html"), "viewers": [{"kind": "tilt-series", "thumbnails": true}]},
             {"path": format!("datasets/{CTF}/index.html")},
             {"path": format!("datasets/{STACK}/index.html"), "viewers": ["frames"]},
             {"path": format!("datasets/{SAXS}/index.html"), "viewers": ["saxs"]},

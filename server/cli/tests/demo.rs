@@ -173,6 +173,41 @@ async fn the_demo_makes_a_whole_catalog_and_a_second_run_changes_nothing() {
     assert_eq!(parameter("EM_sampling_rate").as_f64(), Some(5.35));
     assert_eq!(parameter("EM_voltage").as_f64(), Some(300.0));
 
+    // The aligned stack: each tilt carries its motion and CTF values, read
+    // from its .mdoc records by the declarative frame rules.
+    let aligned = client
+        .graphql(
+            None,
+            &format!(
+                r#"{{ dataset(identifier: "{ALIGNED}") {{
+                      frameSets {{ frames(first: 100) {{ parameters {{ name value }} }} }} }} }}"#
+            ),
+        )
+        .await;
+    let frames = aligned["dataset"]["frameSets"][0]["frames"]
+        .as_array()
+        .unwrap();
+    assert_eq!(frames.len(), 41);
+    for frame in frames {
+        let names: Vec<&str> = frame["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        for name in [
+            "EMMotionCorrection_total_motion",
+            "EMCTF_defocus_u",
+            "EMCTF_defocus_v",
+            "EMCTF_resolution_limit",
+        ] {
+            assert!(
+                names.contains(&name),
+                "a tilt of {ALIGNED} lacks {name}: {frame}"
+            );
+        }
+    }
+
     // Lineage: both processed datasets name the raw tilt series as their parent.
     let mut children: Vec<(String, String)> = raw["dataset"]["linkedFrom"]
         .as_array()
