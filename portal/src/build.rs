@@ -306,12 +306,7 @@ async fn build_into(
         )
         .await?;
         if let Some(task) = rendering.take() {
-            let done = task
-                .await
-                .map_err(|e| PortalError::Search(e.to_string()))??;
-            progress.advance(done.len() as u64);
-            shards.add(done.iter().map(|r| r.record.clone()));
-            rendered.extend(done);
+            collect(task, progress, &mut shards, &mut rendered).await?;
         }
         let page = answer.datasets;
         let (shared, writer, threads) = (shared.clone(), writer.clone(), options.threads.max(1));
@@ -328,12 +323,7 @@ async fn build_into(
         }
     }
     if let Some(task) = rendering.take() {
-        let done = task
-            .await
-            .map_err(|e| PortalError::Search(e.to_string()))??;
-        progress.advance(done.len() as u64);
-        shards.add(done.iter().map(|r| r.record.clone()));
-        rendered.extend(done);
+        collect(task, progress, &mut shards, &mut rendered).await?;
     }
     let public: HashSet<String> = rendered
         .iter()
@@ -554,6 +544,23 @@ fn write_assets(dir: &Dir<'_>, writer: &Writer) -> Result<()> {
     for sub in dir.dirs() {
         write_assets(sub, writer)?;
     }
+    Ok(())
+}
+
+/// Waits for a page of datasets being rendered, and takes its pages into
+/// the progress, the search index and the list of what was written.
+async fn collect(
+    task: tokio::task::JoinHandle<Result<Vec<Rendered>>>,
+    progress: &dyn Progress,
+    shards: &mut search::Shards,
+    rendered: &mut Vec<Rendered>,
+) -> Result<()> {
+    let done = task
+        .await
+        .map_err(|e| PortalError::Search(e.to_string()))??;
+    progress.advance(done.len() as u64);
+    shards.add(done.iter().map(|r| r.record.clone()));
+    rendered.extend(done);
     Ok(())
 }
 
