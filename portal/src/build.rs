@@ -298,13 +298,24 @@ async fn build_into(
     let mut rendered: Vec<Rendered> = Vec::new();
     let mut shards = search::Shards::new(options.search_shard);
     loop {
-        let answer: model::DatasetsAnswer = ask(
+        let asked = ask(
             source,
             "Datasets",
             &query,
             json!({ "first": options.page_size, "after": after }),
         )
-        .await?;
+        .await;
+        let answer: model::DatasetsAnswer = match asked {
+            Ok(answer) => answer,
+            Err(err) => {
+                // The page still being rendered writes into the temporary
+                // site: let it finish before the failed build removes it.
+                if let Some(task) = rendering.take() {
+                    let _ = task.await;
+                }
+                return Err(err);
+            }
+        };
         if let Some(task) = rendering.take() {
             collect(task, progress, &mut shards, &mut rendered).await?;
         }
